@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers (each uses only those above it in this list):
+//   ErlangTerm -> Beam -> (release model, planning, output: later issues) -> relswap, relswap-agent
+let package = Package(
+    name: "relswap",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "relswap", targets: ["relswap"]),
+        .executable(name: "relswap-agent", targets: ["relswap-agent"]),
+        .library(name: "ErlangTerm", targets: ["ErlangTerm"]),
+        .library(name: "Beam", targets: ["Beam"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // zlib from the system (Debian: zlib1g-dev), for gzip-compressed beams and compressed ETF (tag 80).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Internal helper shared by ErlangTerm and Beam; not a product.
+        .target(name: "ZlibSupport", dependencies: ["CZlib"]),
+        .target(name: "ErlangTerm", dependencies: ["ZlibSupport"]),
+        .target(name: "Beam", dependencies: [
+            "ErlangTerm", "ZlibSupport",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .executableTarget(name: "relswap", dependencies: [
+            "ErlangTerm", "Beam",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "relswap-agent", dependencies: [
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .target(name: "TestSupport", dependencies: ["ErlangTerm"], path: "Tests/TestSupport"),
+        .testTarget(name: "ErlangTermTests", dependencies: ["ErlangTerm", "TestSupport"]),
+        .testTarget(name: "BeamTests", dependencies: ["Beam", "ErlangTerm", "TestSupport"]),
+        .testTarget(name: "RelswapCLITests", dependencies: ["TestSupport", "ErlangTerm", "relswap", "relswap-agent"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,128 @@
+import ErlangTerm
+import ZlibSupport
+
+/// A BEAM file's container: the IFF chunk table over the (uncompressed) bytes.
+///
+/// Chunks are walked as `beam_lib:scan_beam` does: after `FOR1 <size> BEAM`, an id of 4 bytes, a
+/// big-endian 32-bit size, the data, and zero padding to a multiple of 4, until the end of the file.
+public struct BeamFile: Sendable {
+    /// One chunk: its id and where its data lies in `bytes` (padding excluded).
+    public struct Chunk: Sendable, Equatable {
+        public let id: String
+        public let offset: Int
+        public let size: Int
+    }
+
+    /// The largest size a gzip-compressed BEAM file may inflate to.
+    static let maximumUncompressedSize = 256 << 20
+
+    public let path: String
+    /// The file's bytes, after gunzip if it was compressed.
+    public let bytes: [UInt8]
+    public let chunks: [Chunk]
+    /// True if the file on disk was gzip-compressed (as `beam_lib:strip` can leave it).
+    public let wasCompressed: Bool
+
+    /// Reads and walks the file at `path`.
+    /// - Throws: `BeamError` naming `path`.
+    public init(path: String) throws(BeamError) {
+        try self.init(bytes: FileBytes.read(path), path: path)
+    }
+
+    /// Walks `bytes`, which came from `path` (used in errors).
+    public init(bytes raw: [UInt8], path: String) throws(BeamError) {
+        self.path = path
+        var bytes = raw
+        wasCompressed = raw.count >= 2 && raw[0] == 0x1F && raw[1] == 0x8B
+        if wasCompressed {
+            do {
+                bytes = try Zlib.inflate(raw, container: .gzip, limit: BeamFile.maximumUncompressedSize)
+            } catch {
+                switch error {
+                case .corrupt(let detail): throw BeamError(path: path, reason: .corruptCompression(detail: detail))
+                case .tooLarge(let limit): throw BeamError(path: path, reason: .corruptCompression(detail: "inflates to more than \(limit) bytes"))
+                }
+            }
+        }
+        self.bytes = bytes
+        var reader = ByteReader(bytes)
+        guard let form = reader.readBytes(4), form.elementsEqual("FOR1".utf8), reader.skip(4),
+              let kind = reader.readBytes(4), kind.elementsEqual("BEAM".utf8) else {
+            throw BeamError(path: path, reason: .notABeamFile)
+        }
+        var chunks = [Chunk]()
+        while reader.remaining > 0 {
+            let headerOffset = reader.offset
+            guard let idBytes = reader.readBytes(4), let size32 = reader.readInteger(as: UInt32.self) else {
+                throw BeamError(path: path, reason: .invalidBeamFile(offset: headerOffset))
+            }
+            let id = String(decoding: idBytes, as: UTF8.self)
+            let size = Int(size32)
+            guard size <= reader.remaining else {
+                throw BeamError(path: path, reason: .chunkTooBig(id: id, size: size, available: reader.remaining))
+            }
+            chunks.append(Chunk(id: id, offset: reader.offset, size: size))
+            let padded = (size + 3) & ~3
+            if !reader.skip(padded) { _ = reader.skip(reader.remaining) } // last chunk may lack its padding
+        }
+        self.chunks = chunks
+    }
+
+    /// The first chunk with `id`, as `beam_lib` takes it.
+    public func chunk(_ id: String) -> Chunk? { chunks.first { $0.id == id } }
+
+    /// The data of the first chunk with `id`.
+    public func data(of id: String) -> ArraySlice<UInt8>? {
+        chunk(id).map { bytes[$0.offset..<($0.offset + $0.size)] }
+    }
+
+    func requiredData(of id: String) throws(BeamError) -> ArraySlice<UInt8> {
+        guard let data = data(of: id) else { throw BeamError(path: path, reason: .missingChunk(id: id)) }
+        return data
+    }
+
+    func invalid(_ id: String, _ detail: String) -> BeamError {
+        BeamError(path: path, reason: .invalidChunk(id: id, detail: detail))
+    }
+
+    /// The atom table (index 0 is atom 1, the module name), from `AtU8` or the older Latin-1 `Atom` chunk.
+    public func atoms() throws(BeamError) -> [String] {
+        let (id, latin1): (String, Bool) = chunk("AtU8") != nil ? ("AtU8", false) : ("Atom", true)
+        let data = try requiredData(of: id)
+        var reader = ByteReader(Array(data))
+        guard let rawCount = reader.readInteger(as: UInt32.self) else { throw invalid(id, "no atom count") }
+        // OTP 28 writes a negative count when atom lengths use the compact encoding.
+        let compact = Int32(bitPattern: rawCount) < 0
+        let count = compact ? Int(-Int64(Int32(bitPattern: rawCount))) : Int(rawCount)
+        guard count <= reader.remaining else { throw invalid(id, "declares \(count) atoms in \(reader.remaining) bytes") }
+        var atoms = [String]()
+        atoms.reserveCapacity(count)
+        for number in stride(from: 1, through: count, by: 1) {
+            guard let first = reader.readByte() else { throw invalid(id, "atom \(number) is cut short") }
+            var length = Int(first)
+            if compact {
+                if first & 0x08 == 0 {
+                    length = Int(first >> 4)
+                } else if first & 0x10 == 0, let next = reader.readByte() {
+                    length = (Int(first & 0xE0) << 3) | Int(next)
+                } else {
+                    throw invalid(id, "atom \(number) has a bad length encoding")
+                }
+            }
+            guard let text = reader.readBytes(length) else { throw invalid(id, "atom \(number) is cut short") }
+            if latin1 {
+                atoms.append(String(String.UnicodeScalarView(text.map { Unicode.Scalar($0) })))
+            } else {
+                guard let name = String(validating: text, as: UTF8.self) else { throw invalid(id, "atom \(number) is not valid UTF-8") }
+                atoms.append(name)
+            }
+        }
+        return atoms
+    }
+
+    /// The module name: atom 1 of the atom table.
+    public func moduleName() throws(BeamError) -> String {
+        guard let name = try atoms().first else { throw invalid(chunk("AtU8") != nil ? "AtU8" : "Atom", "the atom table is empty") }
+        return name
+    }
+}

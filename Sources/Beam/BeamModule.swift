@@ -1,0 +1,168 @@
+import ErlangTerm
+
+/// What a BEAM file says about its module, as `beam_lib:chunks/2` and `beam_lib:md5/1` report it.
+public struct BeamModule: Sendable {
+    /// A function named by name and arity, as in the export table.
+    public struct Function: Sendable, Hashable {
+        public var name: String
+        public var arity: Int
+        public var description: String { "\(TermWriter.atomText(name))/\(arity)" }
+    }
+
+    /// A function another module provides, as in the import table.
+    public struct ImportedFunction: Sendable, Hashable {
+        public var module: String
+        public var name: String
+        public var arity: Int
+    }
+
+    /// One attribute after `beam_lib`'s merge: all values of the same name joined, in source order.
+    public struct Attribute: Sendable, Hashable {
+        public var name: String
+        public var value: Term
+    }
+
+    public var path: String
+    public var name: String
+    /// `beam_lib:md5/1`.
+    public var md5: [UInt8]
+    /// Sorted as `beam_lib:chunks(F, [exports])` returns them.
+    public var exports: [Function]
+    /// Sorted as `beam_lib:chunks(F, [imports])` returns them.
+    public var imports: [ImportedFunction]
+    /// Sorted by name and merged, as `beam_lib:chunks(F, [attributes])` returns them.
+    public var attributes: [Attribute]
+    /// The decoded `CInf` chunk (`beam_lib:chunks(F, [compile_info])`), or `nil` if the file has none.
+    public var compileInfo: Term?
+
+    /// Reads the module at `path`.
+    public init(path: String) throws(BeamError) {
+        try self.init(file: BeamFile(path: path))
+    }
+
+    public init(file: BeamFile) throws(BeamError) {
+        path = file.path
+        let atoms = try file.atoms()
+        guard let moduleName = atoms.first else { throw file.invalid("AtU8", "the atom table is empty") }
+        name = moduleName
+        md5 = try file.md5()
+
+        func atom(_ index: UInt32, _ chunkID: String) throws(BeamError) -> String {
+            guard index >= 1, Int(index) <= atoms.count else {
+                throw file.invalid(chunkID, "atom index \(index) is outside the atom table of \(atoms.count)")
+            }
+            return atoms[Int(index) - 1]
+        }
+
+        var exports = [Function]()
+        for entry in try BeamModule.triples(file, "ExpT") {
+            exports.append(Function(name: try atom(entry.0, "ExpT"), arity: Int(entry.1)))
+        }
+        self.exports = exports.sorted { lhs, rhs in
+            let order = Term.compareText(lhs.name, rhs.name)
+            return order != 0 ? order < 0 : lhs.arity < rhs.arity
+        }
+
+        var imports = [ImportedFunction]()
+        for entry in try BeamModule.triples(file, "ImpT") {
+            imports.append(ImportedFunction(module: try atom(entry.0, "ImpT"), name: try atom(entry.1, "ImpT"), arity: Int(entry.2)))
+        }
+        self.imports = imports.sorted { lhs, rhs in
+            let module = Term.compareText(lhs.module, rhs.module)
+            if module != 0 { return module < 0 }
+            let function = Term.compareText(lhs.name, rhs.name)
+            return function != 0 ? function < 0 : lhs.arity < rhs.arity
+        }
+
+        attributes = try BeamModule.mergedAttributes(file)
+        if let data = file.data(of: "CInf") {
+            do {
+                compileInfo = try ExternalTermFormat.decode(Array(data))
+            } catch {
+                throw file.invalid("CInf", error.description)
+            }
+        } else {
+            compileInfo = nil
+        }
+    }
+
+    /// The `vsn` attribute: `{vsn, [MD5Integer]}` unless the source sets `-vsn(...)`.
+    public var version: Term? { attributes.first { $0.name == "vsn" }?.value }
+
+    /// The behaviours the module declares, under either spelling, in source order.
+    public var behaviours: [String] {
+        attributes.filter { $0.name == "behaviour" || $0.name == "behavior" }
+            .flatMap { $0.value.listElements ?? [] }
+            .compactMap(\.atomValue)
+    }
+
+    /// True if the module exports `name/arity`.
+    public func exports(_ name: String, arity: Int) -> Bool {
+        exports.contains(Function(name: name, arity: arity))
+    }
+
+    /// Entries of three 32-bit words after a 32-bit count (`ImpT`, `ExpT`, `LocT`).
+    static func triples(_ file: BeamFile, _ id: String) throws(BeamError) -> [(UInt32, UInt32, UInt32)] {
+        guard let data = file.data(of: id) else { throw BeamError(path: file.path, reason: .missingChunk(id: id)) }
+        var reader = ByteReader(Array(data))
+        guard let count = reader.readInteger(as: UInt32.self) else { throw file.invalid(id, "no entry count") }
+        guard Int(count) <= reader.remaining / 12 else {
+            throw file.invalid(id, "declares \(count) entries in \(reader.remaining) bytes")
+        }
+        var entries = [(UInt32, UInt32, UInt32)]()
+        entries.reserveCapacity(Int(count))
+        for _ in 0..<count {
+            guard let a = reader.readInteger(as: UInt32.self), let b = reader.readInteger(as: UInt32.self),
+                  let c = reader.readInteger(as: UInt32.self) else { throw file.invalid(id, "entry cut short") }
+            entries.append((a, b, c))
+        }
+        return entries
+    }
+
+    /// `beam_lib:attributes/2`: keysort by name (stable), then append the values of equal names.
+    static func mergedAttributes(_ file: BeamFile) throws(BeamError) -> [Attribute] {
+        guard let data = file.data(of: "Attr") else { return [] }
+        let term: Term
+        do {
+            term = try ExternalTermFormat.decode(Array(data))
+        } catch {
+            throw file.invalid("Attr", error.description)
+        }
+        guard let entries = term.listElements else { throw file.invalid("Attr", "expected a list of {Name, Values}") }
+        var pairs = [(name: String, value: Term)]()
+        for entry in entries {
+            guard let tuple = entry.tupleElements, tuple.count == 2, let name = tuple[0].atomValue else {
+                throw file.invalid("Attr", "expected {Name, Values}, found \(TermWriter.render(entry))")
+            }
+            pairs.append((name, tuple[1]))
+        }
+        let sorted = pairs.enumerated().sorted { lhs, rhs in
+            let order = Term.compareText(lhs.element.name, rhs.element.name)
+            return order != 0 ? order < 0 : lhs.offset < rhs.offset
+        }.map(\.element)
+
+        var merged = [Attribute]()
+        var index = 0
+        while index < sorted.count {
+            let name = sorted[index].name
+            var end = index
+            while end < sorted.count && sorted[end].name == name { end += 1 }
+            let group = sorted[index..<end].map(\.value)
+            if group.count == 1 {
+                merged.append(Attribute(name: name, value: group[0]))
+            } else {
+                // lists:append/1: every value but the last must be a proper list.
+                var prefix = [Term]()
+                for value in group.dropLast() {
+                    guard let elements = value.listElements else {
+                        throw file.invalid("Attr", "attribute \(name) has a value that is not a list")
+                    }
+                    prefix += elements
+                }
+                merged.append(Attribute(name: name, value: Term.list(prefix, tail: group[group.count - 1])))
+            }
+            index = end
+        }
+        return merged
+    }
+}

@@ -1,0 +1,23 @@
+import ArgumentParser
+
+/// The version of this build of Relswap, printed by `relswap --version`.
+let relswapVersion = "0.1.0"
+
+@main
+struct Relswap: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "relswap",
+        abstract: "Build Erlang/OTP releases and hot upgrades: appups, relups and upgrade archives.",
+        discussion: """
+        Relswap reads and writes OTP's own formats (.app, .rel, .appup, relup, boot scripts, BEAM files) \
+        and checks itself against OTP. See docs/ for one page per command.
+        """,
+        version: relswapVersion,
+        subcommands: [Inspect.self])
+}
+
+/// Options every command takes.
+struct CommonOptions: ParsableArguments {
+    @Flag(help: "Print machine-readable JSON on standard output instead of text.")
+    var json = false
+}
