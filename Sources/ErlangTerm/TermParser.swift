@@ -82,20 +82,39 @@ struct TermParser {
         case .punctuation("-"), .punctuation("+"):
             let negative = token.kind == .punctuation("-")
             try advance()
+            // erl_parse:normalise/1 negates a literal number only, which may sit in parentheses: -(1).
+            var parentheses = 0
+            while isPunctuation("(") {
+                parentheses += 1
+                try advance()
+            }
+            defer { parentheses = 0 }
+            func closeParentheses(_ parser: inout TermParser) throws(ErlangTermError) {
+                for _ in 0..<parentheses { try parser.expect(")", "after a parenthesised number") }
+            }
             switch current.kind {
             case .integer(let value):
                 try advance()
+                try closeParentheses(&self)
                 return .integer(negative ? value.negated : value)
             case .character(let code):
                 try advance()
+                try closeParentheses(&self)
                 return .integer(negative ? -Int(code) : Int(code))
             case .float(let value):
                 try advance()
+                try closeParentheses(&self)
                 return .float(negative ? -value : value)
             default:
                 throw error("expected a number after '\(negative ? "-" : "+")', found \(describe(current))",
                             hint: "only numbers can be negated in a term file")
             }
+        case .punctuation("("):
+            // erl_parse allows a parenthesised term, e.g. `<<(-1)>>`.
+            try advance()
+            let inner = try parseTerm()
+            try expect(")", "after a parenthesised term")
+            return inner
         case .punctuation("{"):
             try advance()
             let elements = try parseSequence(closing: "}", context: "a tuple element")
@@ -240,7 +259,22 @@ struct TermParser {
         }
     }
 
-    private enum SegmentType { case integer, float, binary, bitstring, utf8, utf16, utf32 }
+    private enum SegmentType: Equatable { case integer, float, binary, utf8, utf16, utf32 }
+
+    /// A segment's type specifiers after `erl_bits:set_bit_type/2`'s merge: each field may be given
+    /// once, or repeated with the same value; a conflict is an error.
+    private struct SegmentSpecifiers {
+        var type: SegmentType?
+        var unit: Int?
+        var signed: Bool?
+        var littleEndian: Bool?
+
+        static func merge<T: Equatable>(_ current: inout T?, _ new: T) -> Bool {
+            if let existing = current, existing != new { return false }
+            current = new
+            return true
+        }
+    }
 
     private mutating func parseSegment(into builder: inout BitBuilder) throws(ErlangTermError) {
         let start = current
@@ -260,6 +294,8 @@ struct TermParser {
             case .integer(let small): value = .integer(BigInteger(small))
             case .bigInteger(let big): value = .integer(big)
             case .float(let double): value = .float(double)
+            case .binary(let bytes): value = .bits(.binary(bytes))
+            case .bitstring(let bytes, let trailing): value = .bits(.bitstring(bytes, trailingBits: trailing))
             default: throw error("a binary segment must be a number, a character, a string or a binary", at: start)
             }
         }
@@ -272,34 +308,39 @@ struct TermParser {
             size = parsed
             try advance()
         }
-        var type: SegmentType? = nil
-        var littleEndian = false
-        var unit: Int? = nil
+        var specifiers = SegmentSpecifiers()
         if isPunctuation("/") {
             repeat {
                 try advance()
+                let specifierToken = current
                 guard case .atom(let name) = current.kind else { throw error("expected a type specifier after '/' or '-'") }
                 try advance()
+                var merged = true
                 switch name {
-                case "integer": type = .integer
-                case "float": type = .float
-                case "binary", "bytes": type = .binary
-                case "bitstring", "bits": type = .bitstring
-                case "utf8": type = .utf8
-                case "utf16": type = .utf16
-                case "utf32": type = .utf32
-                case "signed", "unsigned", "big": break
-                case "little", "native": littleEndian = true   // `native` is little-endian on the machines OTP targets here
+                case "integer": merged = SegmentSpecifiers.merge(&specifiers.type, .integer)
+                case "float": merged = SegmentSpecifiers.merge(&specifiers.type, .float)
+                case "binary": merged = SegmentSpecifiers.merge(&specifiers.type, .binary)
+                case "bytes": merged = SegmentSpecifiers.merge(&specifiers.type, .binary) && SegmentSpecifiers.merge(&specifiers.unit, 8)
+                case "bitstring", "bits": merged = SegmentSpecifiers.merge(&specifiers.type, .binary) && SegmentSpecifiers.merge(&specifiers.unit, 1)
+                case "utf8": merged = SegmentSpecifiers.merge(&specifiers.type, .utf8)
+                case "utf16": merged = SegmentSpecifiers.merge(&specifiers.type, .utf16)
+                case "utf32": merged = SegmentSpecifiers.merge(&specifiers.type, .utf32)
+                case "signed": merged = SegmentSpecifiers.merge(&specifiers.signed, true)
+                case "unsigned": merged = SegmentSpecifiers.merge(&specifiers.signed, false)
+                case "big": merged = SegmentSpecifiers.merge(&specifiers.littleEndian, false)
+                // `native` is little-endian on every machine Relswap runs on.
+                case "little", "native": merged = SegmentSpecifiers.merge(&specifiers.littleEndian, true)
                 case "unit":
                     try expect(":", "after 'unit'")
                     guard case .integer(let unitValue) = current.kind, let parsed = unitValue.intValue, (1...256).contains(parsed) else {
                         throw error("expected a unit from 1 to 256")
                     }
-                    unit = parsed
+                    merged = SegmentSpecifiers.merge(&specifiers.unit, parsed)
                     try advance()
                 default:
-                    throw error("unknown binary type specifier '\(name)'")
+                    throw error("unknown binary type specifier '\(name)'", at: specifierToken)
                 }
+                guard merged else { throw error("conflicting binary type specifier '\(name)'", at: specifierToken) }
             } while isPunctuation("-")
         }
 
@@ -308,88 +349,85 @@ struct TermParser {
         }
         // Refuse absurd sizes rather than allocate them.
         let maximumBits = 1 << 27
+        let type = specifiers.type ?? .integer
+        let littleEndian = specifiers.littleEndian ?? false
 
-        func appendInteger(_ integer: BigInteger, into builder: inout BitBuilder) throws(ErlangTermError) {
-            let bits = (size ?? 8) * (unit ?? 1)
-            guard bits <= maximumBits else { throw segmentError("binary segment of \(bits) bits is too large") }
-            builder.append(integer: integer, bits: bits, littleEndian: littleEndian)
+        // erl_bits:apply_defaults/5: a unit needs an explicit size for integers and floats, and is
+        // not allowed at all with the utf types.
+        var bits: Int? = nil  // nil: all of a binary value
+        switch type {
+        case .integer, .float:
+            if size == nil && specifiers.unit != nil { throw segmentError("a unit is only allowed together with a size") }
+            bits = (size ?? (type == .integer ? 8 : 64)) * (specifiers.unit ?? 1)
+        case .binary:
+            if let size { bits = size * (specifiers.unit ?? 8) }
+        case .utf8, .utf16, .utf32:
+            if size != nil || specifiers.unit != nil { throw segmentError("a size or unit is not allowed with utf8, utf16 or utf32") }
+        }
+        if let bits, bits > maximumBits { throw segmentError("binary segment of \(bits) bits is too large") }
+
+        func appendInteger(_ integer: BigInteger, into builder: inout BitBuilder) {
+            builder.append(integer: integer, bits: bits ?? 8, littleEndian: littleEndian)
         }
 
-        func appendCode(_ code: UInt32, as type: SegmentType, into builder: inout BitBuilder) throws(ErlangTermError) {
-            guard size == nil, unit == nil else { throw segmentError("a size or unit is not allowed with utf8, utf16 or utf32") }
-            guard let scalar = Unicode.Scalar(code) else { throw segmentError("\(code) is not a Unicode code point") }
+        func appendFloat(_ double: Double, into builder: inout BitBuilder) throws(ErlangTermError) {
+            let pattern: BigInteger
+            switch bits {
+            case 64: pattern = BigInteger(isNegative: false, littleEndianBytes: withUnsafeBytes(of: double.bitPattern.littleEndian) { Array($0) })
+            case 32: pattern = BigInteger(Int(Float(double).bitPattern))        // overflows to infinity, as OTP 25 does
+            case 16: pattern = BigInteger(Int(Float16(Float(double)).bitPattern))
+            default: throw segmentError("a float segment must be 16, 32 or 64 bits, not \(bits ?? 0)")
+            }
+            builder.append(integer: pattern, bits: bits ?? 64, littleEndian: littleEndian)
+        }
+
+        func appendCode(_ code: BigInteger, into builder: inout BitBuilder) throws(ErlangTermError) {
+            guard let value = code.intValue.flatMap(UInt32.init(exactly:)), let scalar = Unicode.Scalar(value) else {
+                throw segmentError("\(code) is not a Unicode code point")
+            }
             switch type {
             case .utf8:
                 for byte in String(scalar).utf8 { builder.append(integer: BigInteger(Int(byte)), bits: 8, littleEndian: false) }
             case .utf16:
                 for unitValue in String(scalar).utf16 { builder.append(integer: BigInteger(Int(unitValue)), bits: 16, littleEndian: littleEndian) }
             default:
-                builder.append(integer: BigInteger(Int(code)), bits: 32, littleEndian: littleEndian)
+                builder.append(integer: BigInteger(Int(value)), bits: 32, littleEndian: littleEndian)
             }
         }
 
-        switch (value, type ?? .integer) {
-        case (.codes(let codes), let elementType):
-            for code in codes {
-                switch elementType {
-                case .integer: try appendInteger(BigInteger(Int(code)), into: &builder)
-                case .utf8, .utf16, .utf32: try appendCode(code, as: elementType, into: &builder)
-                default: throw segmentError("a string segment must be integer, utf8, utf16 or utf32")
-                }
-            }
+        switch (value, type) {
+        case (.codes(let codes), .integer):
+            for code in codes { appendInteger(BigInteger(Int(code)), into: &builder) }
+        case (.codes(let codes), .float):
+            for code in codes { try appendFloat(Double(code), into: &builder) }
+        case (.codes(let codes), .utf8), (.codes(let codes), .utf16), (.codes(let codes), .utf32):
+            for code in codes { try appendCode(BigInteger(Int(code)), into: &builder) }
         case (.integer(let integer), .integer):
-            try appendInteger(integer, into: &builder)
-        case (.integer(let integer), let codeType) where codeType == .utf8 || codeType == .utf16 || codeType == .utf32:
-            guard let code = integer.intValue.flatMap(UInt32.init(exactly:)) else { throw segmentError("\(integer) is not a Unicode code point") }
-            try appendCode(code, as: codeType, into: &builder)
+            appendInteger(integer, into: &builder)
+        case (.integer(let integer), .utf8), (.integer(let integer), .utf16), (.integer(let integer), .utf32):
+            try appendCode(integer, into: &builder)
         case (.integer(let integer), .float):
-            let double = integer.intValue.map(Double.init) ?? Double(integer.text()) ?? 0
-            try appendFloat(double)
+            try appendFloat(integer.intValue.map(Double.init) ?? Double(integer.text()) ?? .infinity, into: &builder)
         case (.float(let double), .float):
-            try appendFloat(double)
-        case (.bits(let nested), .binary), (.bits(let nested), .bitstring):
-            try appendBits(nested, type: type ?? .binary)
-        case (.bits(let nested), .integer) where type == nil:
-            throw segmentError("a nested binary needs the /binary or /bitstring type: \(TermWriter.render(nested))/binary")
-        default:
-            throw segmentError("this value does not match the segment's type")
-        }
-
-        func appendFloat(_ double: Double) throws(ErlangTermError) {
-            let bits = (size ?? 64) * (unit ?? 1)
-            switch bits {
-            case 64:
-                builder.append(integer: BigInteger(isNegative: false, littleEndianBytes: withUnsafeBytes(of: double.bitPattern.littleEndian) { Array($0) }),
-                               bits: 64, littleEndian: littleEndian)
-            case 32:
-                let single = Float(double)
-                guard single.isFinite else { throw segmentError("\(double) does not fit in a 32-bit float") }
-                builder.append(integer: BigInteger(Int(single.bitPattern)), bits: 32, littleEndian: littleEndian)
-            case 16:
-                let half = Float16(double)
-                guard half.isFinite else { throw segmentError("\(double) does not fit in a 16-bit float") }
-                builder.append(integer: BigInteger(Int(half.bitPattern)), bits: 16, littleEndian: littleEndian)
-            default:
-                throw segmentError("a float segment must be 16, 32 or 64 bits, not \(bits)")
-            }
-        }
-
-        func appendBits(_ nested: Term, type: SegmentType) throws(ErlangTermError) {
+            try appendFloat(double, into: &builder)
+        case (.bits(let nested), .binary):
             let (bytes, totalBits): ([UInt8], Int)
             switch nested {
             case .binary(let data): (bytes, totalBits) = (data, data.count * 8)
             case .bitstring(let data, let trailing): (bytes, totalBits) = (data, (data.count - 1) * 8 + trailing)
-            default: return
+            default: throw segmentError("this value does not match the segment's type")
             }
-            let segmentUnit = unit ?? (type == .binary ? 8 : 1)
-            let wanted = size.map { $0 * segmentUnit } ?? totalBits
-            guard wanted <= totalBits, wanted % segmentUnit == 0 || size != nil else {
-                throw segmentError("the binary segment does not have the size its type asks for")
+            if let bits {
+                guard bits <= totalBits else { throw segmentError("the binary value has fewer bits than the segment's size") }
+                builder.append(bits: bytes, count: bits)
+            } else {
+                guard totalBits % (specifiers.unit ?? 8) == 0 else {
+                    throw segmentError("the binary value's size is not a multiple of the segment's unit")
+                }
+                builder.append(bits: bytes, count: totalBits)
             }
-            if type == .binary && wanted % 8 != 0 && size == nil {
-                throw segmentError("a /binary segment must hold whole bytes; use /bitstring")
-            }
-            builder.append(bits: bytes, count: wanted)
+        default:
+            throw segmentError("this value does not match the segment's type")
         }
     }
 }

@@ -63,6 +63,12 @@ struct TermScanner {
 
     static func isDigit(_ c: Unicode.Scalar) -> Bool { ("0"..."9").contains(c) }
 
+    /// erl_scan's `?UNICODE(C)`: a code point other than a surrogate, U+FFFE or U+FFFF.
+    /// Characters outside it are illegal in strings, quoted atoms and `$` literals, raw or escaped.
+    static func isUnicode(_ code: UInt32) -> Bool {
+        code < 0xD800 || (code > 0xDFFF && code < 0xFFFE) || (code > 0xFFFF && code <= 0x10FFFF)
+    }
+
     /// Characters that may start an unquoted atom: a-z and Latin-1 lower-case letters.
     static func isAtomStart(_ c: Unicode.Scalar) -> Bool {
         ("a"..."z").contains(c) || ((0xDF...0xFF).contains(c.value) && c.value != 0xF7)
@@ -120,6 +126,7 @@ struct TermScanner {
                 advance()
                 return token(.character(try scanEscape()))
             }
+            guard TermScanner.isUnicode(next.value) else { throw error("illegal character \(TermScanner.describe(next))") }
             advance()
             return token(.character(next.value))
         case ".":
@@ -232,6 +239,7 @@ struct TermScanner {
                 throw error("unterminated \(what): no closing \(terminator)", line: startLine, column: startColumn,
                             hint: "add the closing \(terminator)")
             }
+            guard TermScanner.isUnicode(c.value) else { throw error("illegal character \(TermScanner.describe(c))") }
             advance()
             if c == terminator { return codes }
             if c == "\\" {
@@ -277,7 +285,7 @@ struct TermScanner {
                 }
                 guard count > 0, peek() == "}" else { throw error("expected hexadecimal digits and '}' in \\x{...}") }
                 advance()
-                guard value <= 0x10FFFF, !(0xD800...0xDFFF).contains(value) else {
+                guard TermScanner.isUnicode(value) else {
                     throw error("\\x{\(String(value, radix: 16))} is not a Unicode code point")
                 }
                 return value
