@@ -69,7 +69,8 @@ public enum ExternalTermFormat {
         return encoder.output
     }
 
-    /// Decodes a whole binary as `binary_to_term/1` does, compressed terms (tag 80) included.
+    /// Decodes a binary as `binary_to_term/1` does, compressed terms (tag 80) included; as there,
+    /// bytes after the term are ignored.
     /// - Throws: `ErlangTermError` with the byte offset of the problem; never traps on bad input.
     public static func decode(_ bytes: [UInt8], file: String? = nil) throws(ErlangTermError) -> Term {
         do {
