@@ -34,7 +34,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "TestSupport", dependencies: ["ErlangTerm"], path: "Tests/TestSupport"),
-        .testTarget(name: "ErlangTermTests", dependencies: ["ErlangTerm", "TestSupport"]),
+        .testTarget(name: "ErlangTermTests", dependencies: ["ErlangTerm", "ZlibSupport", "TestSupport"]),
         .testTarget(name: "BeamTests", dependencies: ["Beam", "ErlangTerm", "TestSupport"]),
         .testTarget(name: "RelswapCLITests", dependencies: ["TestSupport", "ErlangTerm", "relswap", "relswap-agent"]),
     ],

@@ -38,7 +38,8 @@ public struct BeamError: Error, Sendable, Equatable, CustomStringConvertible {
         case .chunkTooBig(let id, let size, let available):
             return "\(path): chunk \"\(id)\" declares \(size) bytes but only \(available) remain (the file is truncated); recompile it"
         case .missingChunk(let id):
-            return "\(path): required chunk \"\(id)\" is missing; recompile it"
+            let what = id == "Atom" ? "the atom table (chunk \"AtU8\" or \"Atom\")" : "required chunk \"\(id)\""
+            return "\(path): \(what) is missing; recompile it"
         case .invalidChunk(let id, let detail):
             return "\(path): chunk \"\(id)\" is invalid: \(detail)"
         }

@@ -32,6 +32,8 @@ public struct BeamModule: Sendable {
     public var imports: [ImportedFunction]
     /// Sorted by name and merged, as `beam_lib:chunks(F, [attributes])` returns them.
     public var attributes: [Attribute]
+    /// As the `Attr` chunk stores them: source order, one entry per declaration, not merged.
+    public var declaredAttributes: [Attribute]
     /// The decoded `CInf` chunk (`beam_lib:chunks(F, [compile_info])`), or `nil` if the file has none.
     public var compileInfo: Term?
 
@@ -74,7 +76,8 @@ public struct BeamModule: Sendable {
             return function != 0 ? function < 0 : lhs.arity < rhs.arity
         }
 
-        attributes = try BeamModule.mergedAttributes(file)
+        declaredAttributes = try BeamModule.declaredAttributes(file)
+        attributes = try BeamModule.merge(declaredAttributes, file)
         if let data = file.data(of: "CInf") {
             do {
                 compileInfo = try ExternalTermFormat.decode(Array(data))
@@ -91,7 +94,7 @@ public struct BeamModule: Sendable {
 
     /// The behaviours the module declares, under either spelling, in source order.
     public var behaviours: [String] {
-        attributes.filter { $0.name == "behaviour" || $0.name == "behavior" }
+        declaredAttributes.filter { $0.name == "behaviour" || $0.name == "behavior" }
             .flatMap { $0.value.listElements ?? [] }
             .compactMap(\.atomValue)
     }
@@ -119,8 +122,8 @@ public struct BeamModule: Sendable {
         return entries
     }
 
-    /// `beam_lib:attributes/2`: keysort by name (stable), then append the values of equal names.
-    static func mergedAttributes(_ file: BeamFile) throws(BeamError) -> [Attribute] {
+    /// The `Attr` chunk's `[{Name, Values}]` in stored order.
+    static func declaredAttributes(_ file: BeamFile) throws(BeamError) -> [Attribute] {
         guard let data = file.data(of: "Attr") else { return [] }
         let term: Term
         do {
@@ -129,13 +132,18 @@ public struct BeamModule: Sendable {
             throw file.invalid("Attr", error.description)
         }
         guard let entries = term.listElements else { throw file.invalid("Attr", "expected a list of {Name, Values}") }
-        var pairs = [(name: String, value: Term)]()
+        var pairs = [Attribute]()
         for entry in entries {
             guard let tuple = entry.tupleElements, tuple.count == 2, let name = tuple[0].atomValue else {
                 throw file.invalid("Attr", "expected {Name, Values}, found \(TermWriter.render(entry))")
             }
-            pairs.append((name, tuple[1]))
+            pairs.append(Attribute(name: name, value: tuple[1]))
         }
+        return pairs
+    }
+
+    /// `beam_lib:attributes/2`: keysort by name (stable), then append the values of equal names.
+    static func merge(_ pairs: [Attribute], _ file: BeamFile) throws(BeamError) -> [Attribute] {
         let sorted = pairs.enumerated().sorted { lhs, rhs in
             let order = Term.compareText(lhs.element.name, rhs.element.name)
             return order != 0 ? order < 0 : lhs.offset < rhs.offset

@@ -1,0 +1,83 @@
+import Beam
+import ErlangTerm
+import Foundation
+import TestSupport
+import Testing
+
+/// Every BEAM file of the installed OTP, read by us and by `beam_lib`: the same module name, md5,
+/// exports, imports, attributes and compile info. All of them, not a sample.
+@Suite struct BeamOracleTests {
+    /// beam_lib's answer for one file, as the oracle encodes it:
+    /// `{Module, MD5, Exports, Imports, Attributes, CompileInfo}`.
+    static func ourAnswer(for path: String) throws -> Term {
+        let module = try BeamModule(path: path)
+        return .tuple([
+            .atom(module.name),
+            .binary(module.md5),
+            .list(module.exports.map { .tuple([.atom($0.name), .integer($0.arity)]) }),
+            .list(module.imports.map { .tuple([.atom($0.module), .atom($0.name), .integer($0.arity)]) }),
+            .list(module.attributes.map { .tuple([.atom($0.name), $0.value]) }),
+            module.compileInfo ?? .atom("none"),
+        ])
+    }
+
+    static func compare(_ paths: [String], sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let answers = try ErlangOracle.ask("beams", items: paths)
+        try #require(answers.count == paths.count, sourceLocation: sourceLocation)
+        var mismatches = 0
+        for (path, answer) in zip(paths, answers) where mismatches < 10 {
+            let expected = try ErlangOracle.term(fromHex: answer)
+            let ours = try ourAnswer(for: path)
+            if ours != expected {
+                mismatches += 1
+                let fields = ["module", "md5", "exports", "imports", "attributes", "compile_info"]
+                let differing = zip(fields, zip(ours.tupleElements ?? [], expected.tupleElements ?? []))
+                    .filter { $0.1.0 != $0.1.1 }
+                    .map { "\($0.0): ours \(TermWriter.render($0.1.0).prefix(300)) / beam_lib \(TermWriter.render($0.1.1).prefix(300))" }
+                Issue.record("\(path): \(differing.joined(separator: "; "))", sourceLocation: sourceLocation)
+            }
+        }
+    }
+
+    @Test func everyBeamOfTheInstalledOTPMatchesBeamLib() throws {
+        let root = try ErlangOracle.otpRoot()
+        let beams = ErlangOracle.files(under: root) { $0.hasSuffix(".beam") }
+        #expect(beams.count >= 300, "expected the beams of kernel, stdlib, sasl, inets and more under \(root); found \(beams.count)")
+        try Self.compare(beams)
+    }
+
+    /// `beam_lib` reads gzip-compressed beams too (as `beam_lib:strip` may leave them); so do we, with the same md5.
+    @Test func gzipCompressedBeamMatchesBeamLib() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let root = try ErlangOracle.otpRoot()
+        let source = ErlangOracle.files(under: root) { $0 == "gen_server.beam" }.first!
+        let compressed = directory.appendingPathComponent("gen_server.beam").path
+        _ = try ErlangOracle.evaluate("{ok, B} = file:read_file(\"\(source)\"), ok = file:write_file(\"\(compressed)\", zlib:gzip(B))")
+        let file = try BeamFile(path: compressed)
+        #expect(file.wasCompressed)
+        try Self.compare([compressed])
+        #expect(try BeamModule(path: compressed).md5 == BeamModule(path: source).md5)
+    }
+
+    /// Modules compiled here from the fixtures' sources, with behaviours, -vsn, custom attributes,
+    /// funs (FunT) and literals (LitT); and the same source compiled with other options has the same md5.
+    @Test func fixtureModulesMatchBeamLibAndMd5IgnoresDebugInfo() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let source = ErlangOracle.packageRoot.appendingPathComponent("Fixtures/beam/md5_probe.erl").path
+        let plain = directory.appendingPathComponent("plain"), debug = directory.appendingPathComponent("debug")
+        for output in [plain, debug] { try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true) }
+        let erlc = try ErlangOracle.executable("erlc")
+        try ErlangOracle.runProgram(erlc, ["-o", plain.path, source])
+        try ErlangOracle.runProgram(erlc, ["+debug_info", "-DEXTRA_COMMENT", "-o", debug.path, source])
+        let paths = [plain.appendingPathComponent("md5_probe.beam").path, debug.appendingPathComponent("md5_probe.beam").path]
+        try Self.compare(paths)
+        let (first, second) = (try BeamModule(path: paths[0]), try BeamModule(path: paths[1]))
+        #expect(first.md5 == second.md5, "debug info and compile options must not change beam_lib:md5")
+        #expect(try BeamFile(path: paths[0]).bytes != BeamFile(path: paths[1]).bytes)
+        #expect(first.behaviours == ["gen_server", "probe_behaviour"])
+        #expect(first.version == "probe-1")
+        #expect(first.exports(_: "code_change", arity: 3))
+    }
+}
