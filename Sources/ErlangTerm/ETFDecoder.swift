@@ -152,10 +152,10 @@ struct ETFDecoder {
             return .bitstring(data, trailingBits: bits)
         case Tag.smallBig, Tag.largeBig:
             let count = tag == Tag.smallBig ? Int(try byte("SMALL_BIG_EXT length")) : Int(try u32("LARGE_BIG_EXT length"))
+            // As in erts, any non-zero sign byte means negative.
             let sign = try byte("big integer sign")
-            guard sign <= 1 else { throw failure("big integer sign byte is \(sign), not 0 or 1", at: tagOffset) }
             let magnitude = try bytes(count, "big integer digits")
-            return Term.integer(BigInteger(isNegative: sign == 1, littleEndianBytes: magnitude))
+            return Term.integer(BigInteger(isNegative: sign != 0, littleEndianBytes: magnitude))
         case Tag.map:
             let count = Int(try u32("MAP_EXT size"))
             try checkCount(count, minimumSize: 2, "MAP_EXT")

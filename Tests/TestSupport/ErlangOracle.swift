@@ -8,6 +8,7 @@ import Foundation
 public enum ErlangOracle {
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     /// The package root, found from this file's location.
