@@ -19,22 +19,22 @@ let package = Package(
     targets: [
         // zlib from the system (Debian: zlib1g-dev), for gzip-compressed beams and compressed ETF (tag 80).
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        // Internal helper shared by ErlangTerm and Beam; not a product.
-        .target(name: "ZlibSupport", dependencies: ["CZlib"]),
-        .target(name: "ErlangTerm", dependencies: ["ZlibSupport"]),
+        // Internal helpers shared by the layers (zlib, whole-file reads); not a product.
+        .target(name: "SystemSupport", dependencies: ["CZlib"]),
+        .target(name: "ErlangTerm", dependencies: ["SystemSupport"]),
         .target(name: "Beam", dependencies: [
-            "ErlangTerm", "ZlibSupport",
+            "ErlangTerm", "SystemSupport",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "relswap", dependencies: [
-            "ErlangTerm", "Beam",
+            "ErlangTerm", "Beam", "SystemSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "relswap-agent", dependencies: [
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "TestSupport", dependencies: ["ErlangTerm"], path: "Tests/TestSupport"),
-        .testTarget(name: "ErlangTermTests", dependencies: ["ErlangTerm", "ZlibSupport", "TestSupport"]),
+        .testTarget(name: "ErlangTermTests", dependencies: ["ErlangTerm", "SystemSupport", "TestSupport"]),
         .testTarget(name: "BeamTests", dependencies: ["Beam", "ErlangTerm", "TestSupport"]),
         .testTarget(name: "RelswapCLITests", dependencies: ["TestSupport", "ErlangTerm", "relswap", "relswap-agent"]),
     ],

@@ -1,5 +1,5 @@
 import ErlangTerm
-import ZlibSupport
+import SystemSupport
 
 /// A BEAM file's container: the IFF chunk table over the (uncompressed) bytes.
 ///
@@ -26,7 +26,13 @@ public struct BeamFile: Sendable {
     /// Reads and walks the file at `path`.
     /// - Throws: `BeamError` naming `path`.
     public init(path: String) throws(BeamError) {
-        try self.init(bytes: FileBytes.read(path), path: path)
+        let bytes: [UInt8]
+        do {
+            bytes = try FileBytes.read(path)
+        } catch {
+            throw BeamError(path: path, reason: .unreadable(detail: error.reason))
+        }
+        try self.init(bytes: bytes, path: path)
     }
 
     /// Walks `bytes`, which came from `path` (used in errors).
@@ -87,16 +93,23 @@ public struct BeamFile: Sendable {
 
     /// The atom table (index 0 is atom 1, the module name), from `AtU8` or the older Latin-1 `Atom` chunk.
     public func atoms() throws(BeamError) -> [String] {
+        try atomTable().names
+    }
+
+    /// The atom table's names, and where each name's bytes lie in `bytes`.
+    func atomTable() throws(BeamError) -> (names: [String], ranges: [Range<Int>]) {
         let (id, latin1): (String, Bool) = chunk("AtU8") != nil ? ("AtU8", false) : ("Atom", true)
-        let data = try requiredData(of: id)
-        var reader = ByteReader(Array(data))
+        guard let chunk = chunk(id) else { throw BeamError(path: path, reason: .missingChunk(id: id)) }
+        var reader = ByteReader(bytes, offset: chunk.offset, end: chunk.offset + chunk.size)
         guard let rawCount = reader.readInteger(as: UInt32.self) else { throw invalid(id, "no atom count") }
         // OTP 28 writes a negative count when atom lengths use the compact encoding.
         let compact = Int32(bitPattern: rawCount) < 0
         let count = compact ? Int(-Int64(Int32(bitPattern: rawCount))) : Int(rawCount)
         guard count <= reader.remaining else { throw invalid(id, "declares \(count) atoms in \(reader.remaining) bytes") }
-        var atoms = [String]()
-        atoms.reserveCapacity(count)
+        var names = [String]()
+        var ranges = [Range<Int>]()
+        names.reserveCapacity(count)
+        ranges.reserveCapacity(count)
         for number in stride(from: 1, through: count, by: 1) {
             guard let first = reader.readByte() else { throw invalid(id, "atom \(number) is cut short") }
             var length = Int(first)
@@ -109,15 +122,39 @@ public struct BeamFile: Sendable {
                     throw invalid(id, "atom \(number) has a bad length encoding")
                 }
             }
+            let start = reader.offset
             guard let text = reader.readBytes(length) else { throw invalid(id, "atom \(number) is cut short") }
             if latin1 {
-                atoms.append(String(String.UnicodeScalarView(text.map { Unicode.Scalar($0) })))
+                names.append(String(String.UnicodeScalarView(text.map { Unicode.Scalar($0) })))
             } else {
                 guard let name = String(validating: text, as: UTF8.self) else { throw invalid(id, "atom \(number) is not valid UTF-8") }
-                atoms.append(name)
+                names.append(name)
             }
+            ranges.append(start..<(start + length))
         }
-        return atoms
+        return (names, ranges)
+    }
+
+    /// Each atom's position when the table is sorted in term order (index 0 is atom 1).
+    ///
+    /// UTF-8 byte order, and Latin-1 byte order within an `Atom` table, is code point order, which is
+    /// how Erlang orders atoms; comparing the stored bytes avoids building and comparing strings.
+    func atomRanks(_ ranges: [Range<Int>]) -> [Int] {
+        bytes.withUnsafeBufferPointer { buffer in
+            let order = ranges.indices.sorted { left, right in
+                let a = ranges[left], b = ranges[right]
+                var i = a.lowerBound, j = b.lowerBound
+                while i < a.upperBound && j < b.upperBound {
+                    if buffer[i] != buffer[j] { return buffer[i] < buffer[j] }
+                    i += 1
+                    j += 1
+                }
+                return a.count < b.count
+            }
+            var ranks = [Int](repeating: 0, count: ranges.count)
+            for (position, index) in order.enumerated() { ranks[index] = position }
+            return ranks
+        }
     }
 
     /// The module name: atom 1 of the atom table.

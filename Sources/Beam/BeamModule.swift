@@ -44,7 +44,7 @@ public struct BeamModule: Sendable {
 
     public init(file: BeamFile) throws(BeamError) {
         path = file.path
-        let atoms = try file.atoms()
+        let (atoms, atomRanges) = try file.atomTable()
         guard let moduleName = atoms.first else { throw file.invalid("AtU8", "the atom table is empty") }
         name = moduleName
         md5 = try file.md5()
@@ -56,25 +56,29 @@ public struct BeamModule: Sendable {
             return atoms[Int(index) - 1]
         }
 
-        var exports = [Function]()
-        for entry in try BeamModule.triples(file, "ExpT") {
-            exports.append(Function(name: try atom(entry.0, "ExpT"), arity: Int(entry.1)))
-        }
-        self.exports = exports.sorted { lhs, rhs in
-            let order = Term.compareText(lhs.name, rhs.name)
-            return order != 0 ? order < 0 : lhs.arity < rhs.arity
+        // beam_lib sorts exports and imports in term order, where atoms compare by code point.
+        // Ranking the atom table once lets the sorts compare integers instead of strings.
+        let rank = [0] + file.atomRanks(atomRanges)  // indexed by atom number, which starts at 1
+        func checked(_ index: UInt32, _ chunkID: String) throws(BeamError) -> Int {
+            guard index >= 1, Int(index) <= atoms.count else {
+                throw file.invalid(chunkID, "atom index \(index) is outside the atom table of \(atoms.count)")
+            }
+            return Int(index)
         }
 
-        var imports = [ImportedFunction]()
+        var exportEntries = [(name: Int, arity: UInt32)]()
+        for entry in try BeamModule.triples(file, "ExpT") {
+            exportEntries.append((try checked(entry.0, "ExpT"), entry.1))
+        }
+        exportEntries.sort { (rank[$0.name], $0.arity) < (rank[$1.name], $1.arity) }
+        exports = exportEntries.map { Function(name: atoms[$0.name - 1], arity: Int($0.arity)) }
+
+        var importEntries = [(module: Int, name: Int, arity: UInt32)]()
         for entry in try BeamModule.triples(file, "ImpT") {
-            imports.append(ImportedFunction(module: try atom(entry.0, "ImpT"), name: try atom(entry.1, "ImpT"), arity: Int(entry.2)))
+            importEntries.append((try checked(entry.0, "ImpT"), try checked(entry.1, "ImpT"), entry.2))
         }
-        self.imports = imports.sorted { lhs, rhs in
-            let module = Term.compareText(lhs.module, rhs.module)
-            if module != 0 { return module < 0 }
-            let function = Term.compareText(lhs.name, rhs.name)
-            return function != 0 ? function < 0 : lhs.arity < rhs.arity
-        }
+        importEntries.sort { (rank[$0.module], rank[$0.name], $0.arity) < (rank[$1.module], rank[$1.name], $1.arity) }
+        imports = importEntries.map { ImportedFunction(module: atoms[$0.module - 1], name: atoms[$0.name - 1], arity: Int($0.arity)) }
 
         declaredAttributes = try BeamModule.declaredAttributes(file)
         attributes = try BeamModule.merge(declaredAttributes, file)

@@ -1,4 +1,4 @@
-import ZlibSupport
+import SystemSupport
 
 /// Reads the External Term Format. Every declared count is checked against the bytes left before
 /// anything is allocated, nesting is bounded, and every failure is an `ErlangTermError` with the offset.

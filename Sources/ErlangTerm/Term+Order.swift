@@ -106,8 +106,20 @@ extension Term: Equatable, Hashable, Comparable {
     /// Code point order, which is what UTF-8 byte order gives (Swift's `<` on String is not).
     /// Compares atom names or texts in code point order, as Erlang orders atoms.
     public static func compareText(_ x: String, _ y: String) -> Int {
-        if x == y { return 0 }
-        return x.utf8.lexicographicallyPrecedes(y.utf8) ? -1 : 1
+        var left = x, right = y
+        // withUTF8 gives contiguous bytes (copying only non-native strings); comparing them directly is
+        // many times faster than the generic lexicographicallyPrecedes, and this runs in every sort of atoms.
+        return left.withUTF8 { a in
+            right.withUTF8 { b in
+                let common = min(a.count, b.count)
+                var index = 0
+                while index < common {
+                    if a[index] != b[index] { return a[index] < b[index] ? -1 : 1 }
+                    index += 1
+                }
+                return a.count == b.count ? 0 : (a.count < b.count ? -1 : 1)
+            }
+        }
     }
 
     private static func compareScalars(_ x: String, _ y: String) -> Int { compareText(x, y) }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Beam
 import ErlangTerm
 import Foundation
+import SystemSupport
 
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,17 +13,20 @@ struct Inspect: ParsableCommand {
         as Erlang text that file:consult/1 reads back. A binary term file such as start.boot is decoded \
         from the external term format. The kind of file is told from its contents, not its name.
 
-        Files are read in parallel; results are printed in the order given.
+        A directory stands for every BEAM and term file under it (.beam, .app, .appup, .rel, .script, \
+        .boot, .config, relup, RELEASES), in path order. Files are read in parallel; results are printed \
+        in the order given.
 
         Exit status: 0 if every file was read, 1 if any could not be (each failure is reported).
 
         Example:
           relswap inspect _build/default/lib/snowflake/ebin/snowflake_app.beam rel/snowflake/releases/1/snowflake.rel
+          relswap inspect --json rel/snowflake/lib
         """)
 
     @OptionGroup var common: CommonOptions
 
-    @Argument(help: ArgumentHelp("Files to inspect.", valueName: "file"))
+    @Argument(help: ArgumentHelp("Files, or directories to search for BEAM and term files.", valueName: "path"))
     var files: [String]
 
     func validate() throws {
@@ -30,21 +34,27 @@ struct Inspect: ParsableCommand {
     }
 
     func run() throws {
-        let reports = parallelMap(files) { Inspection.inspect(path: $0) }
-        if common.json {
-            print(try Inspection.json(reports))
+        let json = common.json
+        // Each file is read, parsed and rendered on a worker; only the joining is serial.
+        let paths = files.flatMap(Inspection.expand)
+        let reports = parallelMap(paths) { path -> (failed: Bool, output: String) in
+            let inspection = Inspection.inspect(path: path)
+            return (inspection.isFailure, json ? inspection.json.text(indent: 1) : inspection.text)
+        }
+        if json {
+            print(reports.isEmpty ? "[]" : "[\n  " + reports.map(\.output).joined(separator: ",\n  ") + "\n]")
         } else {
+            var standardOutput = ""
             for report in reports {
-                switch report {
-                case .failure(let path, let message):
-                    FileHandle.standardError.write(Data("relswap inspect: \(message)\n".utf8))
-                    _ = path
-                default:
-                    print(report.text, terminator: "")
+                if report.failed {
+                    FileHandle.standardError.write(Data("relswap inspect: \(report.output)".utf8))
+                } else {
+                    standardOutput += report.output
                 }
             }
+            print(standardOutput, terminator: "")
         }
-        if reports.contains(where: \.isFailure) { throw ExitCode.failure }
+        if reports.contains(where: \.failed) { throw ExitCode.failure }
     }
 }
 
@@ -60,14 +70,32 @@ enum Inspection: Sendable {
         return false
     }
 
-    static func inspect(path: String) -> Inspection {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            var isDirectory: ObjCBool = false
-            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            let reason = !exists ? "no such file" : (isDirectory.boolValue ? "it is a directory" : "cannot read it")
-            return .failure(path: path, message: "\(path): \(reason)")
+    /// File names a directory argument picks up.
+    static func isInspectable(_ name: String) -> Bool {
+        [".beam", ".app", ".appup", ".rel", ".script", ".boot", ".config"].contains { name.hasSuffix($0) }
+            || name == "relup" || name == "RELEASES"
+    }
+
+    /// A directory becomes the inspectable files under it, sorted; anything else stays as it is.
+    static func expand(_ path: String) -> [String] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue,
+              let enumerator = FileManager.default.enumerator(atPath: path) else { return [path] }
+        var found = [String]()
+        while let relative = enumerator.nextObject() as? String {
+            if isInspectable((relative as NSString).lastPathComponent) { found.append((path as NSString).appendingPathComponent(relative)) }
         }
-        let bytes = [UInt8](data)
+        return found.isEmpty ? [path] : found.sorted()
+    }
+
+    static func inspect(path: String) -> Inspection {
+        let bytes: [UInt8]
+        do {
+            bytes = try FileBytes.read(path)
+        } catch {
+            let message = error.isDirectory ? "it is a directory with no BEAM or term files in it" : "cannot read it: \(error.reason)"
+            return .failure(path: path, message: "\(path): \(message)")
+        }
         do {
             if bytes.starts(with: Array("FOR1".utf8)) || bytes.starts(with: [0x1F, 0x8B]) {
                 return .beam(try BeamModule(file: BeamFile(bytes: bytes, path: path)))
@@ -107,42 +135,30 @@ enum Inspection: Sendable {
     }
 
     /// The JSON form: one object per file, in the order given, keys sorted so output is stable.
-    struct JSONReport: Encodable {
-        struct Attribute: Encodable { var name: String; var value: String }
-        var path: String
-        var kind: String
-        var module: String? = nil
-        var md5: String? = nil
-        var vsn: String? = nil
-        var behaviours: [String]? = nil
-        var exports: [String]? = nil
-        var imports: [String]? = nil
-        var attributes: [Attribute]? = nil
-        var terms: [String]? = nil
-        var error: String? = nil
-    }
-
-    var jsonReport: JSONReport {
+    var json: JSONValue {
         switch self {
         case .beam(let module):
-            return JSONReport(
-                path: module.path, kind: "beam", module: module.name, md5: module.md5.hexString,
-                vsn: module.version.map(TermWriter.render), behaviours: module.behaviours,
-                exports: module.exports.map(\.description),
-                imports: module.imports.map { "\(TermWriter.atomText($0.module)):\(TermWriter.atomText($0.name))/\($0.arity)" },
-                attributes: module.attributes.map { JSONReport.Attribute(name: $0.name, value: TermWriter.render($0.value)) })
+            var members: [(String, JSONValue)] = [
+                ("attributes", .array(module.attributes.map {
+                    .object([("name", .string($0.name)), ("value", .string(TermWriter.render($0.value)))])
+                })),
+                ("behaviours", .strings(module.behaviours)),
+                ("exports", .strings(module.exports.map(\.description))),
+                ("imports", .strings(module.imports.map { "\(TermWriter.atomText($0.module)):\(TermWriter.atomText($0.name))/\($0.arity)" })),
+                ("kind", .string("beam")),
+                ("md5", .string(module.md5.hexString)),
+                ("module", .string(module.name)),
+                ("path", .string(module.path)),
+            ]
+            if let version = module.version { members.append(("vsn", .string(TermWriter.render(version)))) }
+            return .object(members)
         case .terms(let path, let terms):
-            return JSONReport(path: path, kind: "terms", terms: terms.map(TermWriter.render))
+            return .object([("kind", .string("terms")), ("path", .string(path)), ("terms", .strings(terms.map(TermWriter.render)))])
         case .binaryTerm(let path, let term):
-            return JSONReport(path: path, kind: "external-term", terms: [TermWriter.render(term)])
+            return .object([("kind", .string("external-term")), ("path", .string(path)), ("terms", .strings([TermWriter.render(term)]))])
         case .failure(let path, let message):
-            return JSONReport(path: path, kind: "error", error: message)
+            return .object([("error", .string(message)), ("kind", .string("error")), ("path", .string(path))])
         }
     }
 
-    static func json(_ reports: [Inspection]) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(reports.map(\.jsonReport)), as: UTF8.self)
-    }
 }

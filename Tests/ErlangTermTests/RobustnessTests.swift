@@ -1,5 +1,5 @@
 import ErlangTerm
-import ZlibSupport
+import SystemSupport
 import Foundation
 import TestSupport
 import Testing

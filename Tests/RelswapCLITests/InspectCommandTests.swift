@@ -71,6 +71,27 @@ import Testing
         #expect(try TermReader.parseTerm(terms[0]) == TermReader.consult(path: app)[0])
     }
 
+    /// A directory stands for the BEAM and term files under it, in path order.
+    @Test func directoriesAreSearchedForBeamAndTermFiles() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let ebin = directory.appendingPathComponent("lib/app-1/ebin")
+        try FileManager.default.createDirectory(at: ebin, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: try Self.otpFile("lists.beam"), toPath: ebin.appendingPathComponent("lists.beam").path)
+        try Data("{application, app, [{vsn, \"1\"}]}.\n".utf8).write(to: ebin.appendingPathComponent("app.app"))
+        try Data("not inspected".utf8).write(to: ebin.appendingPathComponent("notes.txt"))
+        let result = try Products.run("relswap", ["inspect", "--json", directory.path])
+        #expect(result.status == 0, "\(result.standardError)")
+        let reports = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [[String: Any]])
+        #expect(reports.map { ($0["path"] as? String).map { ($0 as NSString).lastPathComponent } } == ["app.app", "lists.beam"])
+
+        let empty = directory.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        let none = try Products.run("relswap", ["inspect", empty.path])
+        #expect(none.status == 1)
+        #expect(none.standardError.contains("\(empty.path): it is a directory with no BEAM or term files in it"))
+    }
+
     @Test func outputIsTheSameOnEveryRun() throws {
         let root = try ErlangOracle.otpRoot()
         let beams = ErlangOracle.files(under: root + "/lib") { $0.hasSuffix(".beam") }.prefix(200)
@@ -91,7 +112,7 @@ import Testing
         let result = try Products.run("relswap", ["inspect", corrupt, good, "/nonexistent.rel", badTerms])
         #expect(result.status == 1)
         #expect(result.standardError.contains("\(corrupt): invalid format of BEAM file near byte number 12"))
-        #expect(result.standardError.contains("/nonexistent.rel: no such file"))
+        #expect(result.standardError.contains("/nonexistent.rel: cannot read it: No such file or directory"))
         #expect(result.standardError.contains("\(badTerms):2:1: expected '.' after the term, found end of input"))
         #expect(result.standardOutput.contains("{application,kernel,"), "good files are still printed")
 
@@ -126,7 +147,7 @@ import Testing
         #expect(result.standardOutput.contains("inspect"))
         let inspect = try Products.run("relswap", ["inspect", "--help"])
         #expect(inspect.status == 0)
-        #expect(inspect.standardOutput.contains("USAGE: relswap inspect [--json] <file> ..."))
+        #expect(inspect.standardOutput.contains("USAGE: relswap inspect [--json] <path> ..."))
         #expect(inspect.standardOutput.contains("--json"))
         let help = try Products.run("relswap", ["help", "inspect"])
         #expect(help.standardOutput == inspect.standardOutput)
