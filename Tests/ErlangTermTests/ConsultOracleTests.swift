@@ -55,6 +55,25 @@ import Testing
         #expect(agreed == files.count)
     }
 
+    /// The terms of every OTP term file, written by our writer, are consulted back by OTP as the same
+    /// terms, and our encoding of each is byte-identical to term_to_binary/1 (OTP 25 and OTP 26 forms).
+    @Test func otpTermsWrittenByUsAreConsultedBackAndEncodeAsTermToBinaryDoes() throws {
+        let files = try Self.termFilesInstalledWithOTP() + Self.fixtureTermFiles
+        let terms = try files.flatMap { try TermReader.consult(path: $0) }
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let written = directory.appendingPathComponent("written.config")
+        try Data(TermWriter.fileContents(terms).utf8).write(to: written)
+        let answers = try ErlangOracle.ask("encode", items: [written.path])
+        try #require(answers.count == terms.count, "file:consult/1 answered \(answers.first?.prefix(300) ?? "nothing")")
+        for (index, (term, answer)) in zip(terms, answers).enumerated() {
+            let parts = answer.split(separator: " ").map(String.init)
+            #expect(try ErlangOracle.term(fromHex: parts[0]) == term, "term \(index): \(TermWriter.render(term).prefix(200))")
+            #expect(ErlangOracle.hex(ExternalTermFormat.encode(term, options: .otp25)) == parts[0], "term \(index), OTP 25 form")
+            #expect(ErlangOracle.hex(ExternalTermFormat.encode(term, options: .otp26)) == parts[1], "term \(index), OTP 26 form")
+        }
+    }
+
     @Test func syntaxZooAndLatin1FixturesReadAsConsultReadsThem() throws {
         #expect(try Self.compareWithConsult(Self.fixtureTermFiles) == 2)
     }
