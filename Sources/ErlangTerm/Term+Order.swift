@@ -64,7 +64,7 @@ extension Term: Equatable, Hashable, Comparable {
             if keys != 0 { return keys }
             return compareSequences(x.map(\.value), y.map(\.value), mapKeyOrder: mapKeyOrder)
         case (.string(let x), .string(let y)):
-            return compareScalars(x, y)
+            return compareText(x, y)
         case (.pid(let x), .pid(let y)):
             return firstNonZero([compareText(x.node, y.node), order(x.id, y.id), order(x.serial, y.serial), order(x.creation, y.creation)])
         case (.port(let x), .port(let y)):
@@ -121,8 +121,6 @@ extension Term: Equatable, Hashable, Comparable {
             }
         }
     }
-
-    private static func compareScalars(_ x: String, _ y: String) -> Int { compareText(x, y) }
 
     private static func compareSequences(_ x: [Term], _ y: [Term], mapKeyOrder: Bool) -> Int {
         for (left, right) in zip(x, y) {

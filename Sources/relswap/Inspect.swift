@@ -17,7 +17,8 @@ struct Inspect: ParsableCommand {
         .boot, .config, relup, RELEASES), in path order. Files are read in parallel; results are printed \
         in the order given.
 
-        Exit status: 0 if every file was read, 1 if any could not be (each failure is reported).
+        Exit status: 0 if every file was read, 1 if any could not be (each failure is reported, the \
+        other files are still printed), 64 for a usage error.
 
         Example:
           relswap inspect _build/default/lib/snowflake/ebin/snowflake_app.beam rel/snowflake/releases/1/snowflake.rel
@@ -28,10 +29,6 @@ struct Inspect: ParsableCommand {
 
     @Argument(help: ArgumentHelp("Files, or directories to search for BEAM and term files.", valueName: "path"))
     var files: [String]
-
-    func validate() throws {
-        if files.isEmpty { throw ValidationError("Name at least one file to inspect.") }
-    }
 
     func run() throws {
         let json = common.json
