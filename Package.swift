@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Layers (each uses only those above it in this list):
-//   ErlangTerm -> Beam -> (release model, planning, output: later issues) -> relswap, relswap-agent
+//   ErlangTerm -> Beam -> ReleaseModel -> Planning -> Output -> relswap, relswap-agent
 let package = Package(
     name: "relswap",
     platforms: [.macOS(.v13)],
@@ -11,6 +11,9 @@ let package = Package(
         .executable(name: "relswap-agent", targets: ["relswap-agent"]),
         .library(name: "ErlangTerm", targets: ["ErlangTerm"]),
         .library(name: "Beam", targets: ["Beam"]),
+        .library(name: "ReleaseModel", targets: ["ReleaseModel"]),
+        .library(name: "Planning", targets: ["Planning"]),
+        .library(name: "Output", targets: ["Output"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -26,8 +29,11 @@ let package = Package(
             "ErlangTerm", "SystemSupport",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        .target(name: "ReleaseModel", dependencies: ["ErlangTerm", "Beam"]),
+        .target(name: "Planning", dependencies: ["ErlangTerm", "Beam", "ReleaseModel"]),
+        .target(name: "Output", dependencies: ["ErlangTerm", "ReleaseModel", "Planning", "SystemSupport"]),
         .executableTarget(name: "relswap", dependencies: [
-            "ErlangTerm", "Beam", "SystemSupport",
+            "ErlangTerm", "Beam", "ReleaseModel", "Planning", "Output", "SystemSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "relswap-agent", dependencies: [

@@ -6,5 +6,5 @@ start_link() ->
     supervisor:start_link({local, ?MODULE}, ?MODULE, []).
 
 init([]) ->
-    Store = #{id => snowflake_store, start => {snowflake_store, start_link, []}},
-    {ok, {#{strategy => one_for_one, intensity => 5, period => 10}, [Store]}}.
+    User = #{id => snowflake_user, start => {snowflake_user, start_link, []}},
+    {ok, {#{strategy => one_for_one, intensity => 5, period => 10}, [User]}}.

@@ -1,0 +1,93 @@
+import Foundation
+import SystemSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// File operations for assembling a release: copies that follow symbolic links (so the release stands
+/// on its own even when the build tool linked its libraries) and keep permission bits.
+enum FileTree {
+    static func failure(_ path: String, _ message: String) -> OutputError {
+        OutputError(path: path, message: message)
+    }
+
+    static func systemError(_ path: String, _ what: String) -> OutputError {
+        failure(path, "cannot \(what): \(String(cString: strerror(errno)))")
+    }
+
+    /// `stat`, following links; `nil` if the path does not exist.
+    static func status(_ path: String) -> stat? {
+        var info = stat()
+        return stat(path, &info) == 0 ? info : nil
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        guard let info = status(path) else { return false }
+        return (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    static func makeDirectory(_ path: String) throws(OutputError) {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw failure(path, "cannot create the directory: \(error.localizedDescription)")
+        }
+    }
+
+    /// Writes `bytes` to `path` with `mode`, creating parent directories.
+    static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(OutputError) {
+        try makeDirectory((path as NSString).deletingLastPathComponent)
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode)
+        guard descriptor >= 0 else { throw systemError(path, "create the file") }
+        defer { close(descriptor) }
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + written, bytes.count - written) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw systemError(path, "write the file")
+            }
+            written += count
+        }
+        // open's mode is filtered by the umask; set it exactly so the tree is the same everywhere.
+        guard fchmod(descriptor, mode) == 0 else { throw systemError(path, "set the file's permissions") }
+    }
+
+    static func write(_ text: String, to path: String, mode: mode_t = 0o644) throws(OutputError) {
+        try write(Array(text.utf8), to: path, mode: mode)
+    }
+
+    /// Copies a file, or a directory recursively, following symbolic links.
+    /// - Parameter skip: names (of files or directories, at any depth) not to copy.
+    static func copy(_ source: String, to destination: String, skip: Set<String> = []) throws(OutputError) {
+        guard let info = status(source) else { throw systemError(source, "read it") }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            try makeDirectory(destination)
+            let entries: [String]
+            do {
+                entries = try FileManager.default.contentsOfDirectory(atPath: source).sorted()
+            } catch {
+                throw failure(source, "cannot list the directory: \(error.localizedDescription)")
+            }
+            for entry in entries where !skip.contains(entry) {
+                try copy(source + "/" + entry, to: destination + "/" + entry, skip: skip)
+            }
+            return
+        }
+        let bytes: [UInt8]
+        do {
+            bytes = try FileBytes.read(source)
+        } catch {
+            throw failure(source, "cannot read the file: \(error.reason)")
+        }
+        try write(bytes, to: destination, mode: info.st_mode & 0o777)
+    }
+
+    static func remove(_ path: String) {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    static func rename(_ source: String, _ destination: String) throws(OutputError) {
+        guard Glibc.rename(source, destination) == 0 else { throw systemError(destination, "move \(source) into place") }
+    }
+}

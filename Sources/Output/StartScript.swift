@@ -1,0 +1,164 @@
+/// The shell scripts a release carries: `bin/<name>` and a relocatable `erts-<vsn>/bin/erl`.
+enum StartScript {
+    /// `erts-<vsn>/bin/erl` that finds its root from where it lives. Debian's `erl` hard-codes
+    /// `/usr/lib/erlang`, and `erl.src` ships only in erlang-src, so this calls `erlexec` itself, as relx does.
+    static let relocatableErl = """
+    #!/bin/sh
+    # erl for a release written by relswap generate: the root is two directories above this file,
+    # wherever the release was copied to.
+    BINDIR=$(cd "$(dirname "$0")" && pwd -P)
+    ROOTDIR=$(cd "$BINDIR/../.." && pwd -P)
+    EMU=beam
+    PROGNAME=erl
+    export EMU ROOTDIR BINDIR PROGNAME
+    exec "$BINDIR/erlexec" ${1+"$@"}
+
+    """
+
+    /// The Erlang code the control commands run in a short-lived hidden node. It takes its inputs from
+    /// the environment so that nothing in them needs shell or Erlang quoting.
+    static let controlCode = #"""
+    Target = os:getenv("RELSWAP_NODE"), Action = os:getenv("RELSWAP_ACTION"), Arg = os:getenv("RELSWAP_ARG", ""),
+    [_, Host] = string:split(atom_to_list(node()), "@"),
+    Node = list_to_atom(case lists:member($@, Target) of true -> Target; false -> Target ++ "@" ++ Host end),
+    Fail = fun(Format, Args) -> io:format(standard_error, Format, Args), halt(1) end,
+    case net_adm:ping(Node) of pong -> ok; pang -> Fail("node ~s is not running, or its cookie differs~n", [Node]) end,
+    Call = fun(M, F, A) -> case rpc:call(Node, M, F, A, 60000) of {badrpc, Why} -> Fail("~s:~s failed on ~s: ~p~n", [M, F, Node, Why]); R -> R end end,
+    case Action of
+      "ping" -> io:format("pong~n");
+      "pid" -> io:format("~s~n", [Call(os, getpid, [])]);
+      "stop" -> Pid = Call(os, getpid, []), ok = Call(init, stop, []), io:format("~s~n", [Pid]);
+      "versions" -> [io:format("~s ~s ~s~n", [N, V, S]) || {N, V, _, S} <- Call(release_handler, which_releases, [])];
+      "eval" ->
+        Text = string:trim(Arg, trailing),
+        Source = case lists:suffix(".", Text) of true -> Text; false -> Text ++ "." end,
+        Exprs = case erl_scan:string(Source) of
+                  {ok, Tokens, _} -> case erl_parse:parse_exprs(Tokens) of {ok, E} -> E; {error, {_, M, D}} -> Fail("~s~n", [M:format_error(D)]) end;
+                  {error, {_, M, D}, _} -> Fail("~s~n", [M:format_error(D)])
+                end,
+        {value, Value, _} = Call(erl_eval, exprs, [Exprs, []]),
+        io:format("~p~n", [Value])
+    end,
+    halt(0).
+    """#
+
+    /// `bin/<name>`: console, foreground, daemon (start), stop, ping, pid, remote, eval, versions.
+    static func releaseScript(name: String) -> String {
+        let control = controlCode.replacingOccurrences(of: "\n", with: " ")
+        return #"""
+        #!/bin/sh
+        # bin/__NAME__: start and control the __NAME__ release. Written by relswap generate.
+        # Boots the release that releases/start_erl.data names, so a release made permanent by an upgrade
+        # is the one that starts after a restart. Node name and cookie come from that release's vm.args.
+        set -e
+
+        RELEASE_ROOT_DIR=$(cd "$(dirname "$0")/.." && pwd -P)
+        REL_NAME="__NAME__"
+        START_ERL_DATA="$RELEASE_ROOT_DIR/releases/start_erl.data"
+        [ -f "$START_ERL_DATA" ] || { echo "$START_ERL_DATA is missing; regenerate the release" >&2; exit 1; }
+        read -r ERTS_VSN REL_VSN < "$START_ERL_DATA" || true
+        REL_DIR="$RELEASE_ROOT_DIR/releases/$REL_VSN"
+        VM_ARGS="$REL_DIR/vm.args"
+
+        if [ -x "$RELEASE_ROOT_DIR/erts-$ERTS_VSN/bin/erlexec" ]; then
+            BINDIR="$RELEASE_ROOT_DIR/erts-$ERTS_VSN/bin"
+        else
+            # The release was made without erts: use the installed OTP's, which must be the same version.
+            ERL=$(command -v erl) || { echo "no erts-$ERTS_VSN in the release and no erl on PATH" >&2; exit 1; }
+            OTP_ROOT=$(cd "$(dirname "$(readlink -f "$ERL")")/.." && pwd -P)
+            BINDIR="$OTP_ROOT/erts-$ERTS_VSN/bin"
+            [ -x "$BINDIR/erlexec" ] || { echo "$OTP_ROOT has no erts-$ERTS_VSN; install the OTP the release was made with" >&2; exit 1; }
+        fi
+        ROOTDIR="$RELEASE_ROOT_DIR"
+        EMU=beam
+        PROGNAME=erl
+        export ROOTDIR BINDIR EMU PROGNAME
+
+        NAME_LINE=$(grep -E '^[[:space:]]*-s?name[[:space:]]' "$VM_ARGS" | head -n 1) || true
+        NAME_FLAG=$(echo "$NAME_LINE" | awk '{print $1}')
+        NODE_NAME=$(echo "$NAME_LINE" | awk '{print $2}')
+        COOKIE=$(grep -E '^[[:space:]]*-setcookie[[:space:]]' "$VM_ARGS" | head -n 1 | awk '{print $2}') || true
+        [ -n "$NODE_NAME" ] || { echo "$VM_ARGS sets no -sname or -name" >&2; exit 1; }
+        PIPE_DIR="${PIPE_DIR:-$RELEASE_ROOT_DIR/tmp/erl_pipes/$NODE_NAME/}"
+        LOG_DIR="${RUNNER_LOG_DIR:-$RELEASE_ROOT_DIR/log}"
+
+        boot_release() {
+            exec "$BINDIR/erlexec" -boot "$REL_DIR/start" -mode embedded -config "$REL_DIR/sys.config" \
+                -args_file "$VM_ARGS" "$@"
+        }
+
+        # A hidden, short-lived node that talks to the release's node.
+        control() {
+            case "$NODE_NAME" in *@*) HOST_PART="@${NODE_NAME#*@}" ;; *) HOST_PART="" ;; esac
+            RELSWAP_NODE="$NODE_NAME" RELSWAP_ACTION="$1" RELSWAP_ARG="${2:-}" \
+                "$BINDIR/erlexec" -boot "$REL_DIR/start_clean" -noshell -noinput -hidden \
+                "$NAME_FLAG" "relswap_ctl_$$$HOST_PART" ${COOKIE:+-setcookie "$COOKIE"} \
+                -eval '__CONTROL__'
+        }
+
+        is_running() { control ping > /dev/null 2>&1; }
+
+        usage() {
+            echo "Usage: $0 {console|foreground|daemon|start|stop|ping|pid|remote|eval EXPR|versions}"
+        }
+
+        case "${1:-}" in
+            console)
+                shift
+                boot_release "$@"
+                ;;
+            foreground)
+                shift
+                boot_release -noshell -noinput "$@"
+                ;;
+            daemon|start)
+                if is_running; then echo "node $NODE_NAME is already running" >&2; exit 1; fi
+                mkdir -p "$PIPE_DIR" "$LOG_DIR"
+                "$BINDIR/run_erl" -daemon "$PIPE_DIR" "$LOG_DIR" "exec \"$RELEASE_ROOT_DIR/bin/$REL_NAME\" console"
+                # Return once the node answers, so that scripts can use it straight away.
+                tries=0
+                until is_running; do
+                    tries=$((tries + 1))
+                    if [ "$tries" -ge "${RELSWAP_START_TRIES:-60}" ]; then
+                        echo "node $NODE_NAME did not answer; see $LOG_DIR/erlang.log.1" >&2
+                        exit 1
+                    fi
+                    sleep 0.5
+                done
+                ;;
+            stop)
+                PID=$(control stop) || exit 1
+                # Wait for the emulator to exit, so that a following start does not race it.
+                tries=0
+                while kill -0 "$PID" 2>/dev/null; do
+                    tries=$((tries + 1))
+                    [ "$tries" -lt 600 ] || { echo "node $NODE_NAME (pid $PID) did not stop" >&2; exit 1; }
+                    sleep 0.1
+                done
+                echo ok
+                ;;
+            ping|pid|versions)
+                control "$1"
+                ;;
+            eval)
+                [ $# -ge 2 ] || { echo "Usage: $0 eval EXPR" >&2; exit 64; }
+                control eval "$2"
+                ;;
+            remote)
+                case "$NODE_NAME" in *@*) HOST_PART="@${NODE_NAME#*@}" ;; *) HOST_PART="" ;; esac
+                exec "$BINDIR/erlexec" -boot "$REL_DIR/start_clean" -hidden "$NAME_FLAG" "relswap_remsh_$$$HOST_PART" \
+                    ${COOKIE:+-setcookie "$COOKIE"} -remsh "$NODE_NAME"
+                ;;
+            *)
+                usage >&2
+                exit 64
+                ;;
+        esac
+
+        """#
+        .replacingOccurrences(of: "__NAME__", with: name)
+        .replacingOccurrences(of: "__CONTROL__", with: control)
+    }
+}
+
+import Foundation
