@@ -42,6 +42,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["ErlangTerm"], path: "Tests/TestSupport"),
         .testTarget(name: "ErlangTermTests", dependencies: ["ErlangTerm", "SystemSupport", "TestSupport"]),
         .testTarget(name: "BeamTests", dependencies: ["Beam", "ErlangTerm", "TestSupport"]),
+        .testTarget(name: "GenerateTests", dependencies: ["TestSupport", "ErlangTerm", "ReleaseModel", "Planning", "relswap"]),
         .testTarget(name: "RelswapCLITests", dependencies: ["TestSupport", "ErlangTerm", "relswap", "relswap-agent"]),
     ],
     swiftLanguageModes: [.v6]

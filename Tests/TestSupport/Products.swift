@@ -19,7 +19,8 @@ public enum Products {
     }
 
     /// Runs a product and returns status, standard output and standard error.
-    public static func run(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws -> ErlangOracle.ProgramResult {
-        try ErlangOracle.runCapturing(executable(name), arguments, environment: environment)
+    public static func run(_ name: String, _ arguments: [String], environment: [String: String] = [:],
+                           currentDirectory: URL? = nil) throws -> ErlangOracle.ProgramResult {
+        try ErlangOracle.runCapturing(executable(name), arguments, environment: environment, currentDirectory: currentDirectory)
     }
 }
