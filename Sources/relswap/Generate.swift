@@ -118,9 +118,16 @@ struct Generate: ParsableCommand {
                 ? try ReleaseConfiguration.relx(path: configPath, releaseName: name)
                 : try ReleaseConfiguration.reltool(path: configPath)
         } else if let name, let version {
-            let apps = applications.map { spec -> ReleaseRequest.RequestedApplication in
+            // One entry per application, in first-mention order; a NAME:VERSION pins the version.
+            var apps = [ReleaseRequest.RequestedApplication]()
+            for spec in applications {
                 let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
-                return .init(name: parts[0], version: parts.count == 2 ? parts[1] : nil)
+                let version = parts.count == 2 ? parts[1] : nil
+                if let index = apps.firstIndex(where: { $0.name == parts[0] }) {
+                    if version != nil { apps[index].version = version }
+                } else {
+                    apps.append(.init(name: parts[0], version: version))
+                }
             }
             let base = FileManager.default.currentDirectoryPath
             request = ReleaseRequest(name: name, version: version, applications: apps, targetDirectory: absolute("rel/" + name), baseDirectory: base)
