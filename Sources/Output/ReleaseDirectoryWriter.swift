@@ -80,7 +80,6 @@ public struct ReleaseDirectoryWriter {
         try FileTree.write(boot, to: "\(releaseDirectory)/start.boot")
         try FileTree.write(boot, to: "\(releaseDirectory)/\(release.name).boot")
         try FileTree.write(TermWriter.fileContents([plan.bootScript]), to: "\(releaseDirectory)/\(release.name).script")
-        try FileTree.write(ExternalTermFormat.encode(plan.cleanBootScript, options: plan.encoding), to: "\(releaseDirectory)/start_clean.boot")
         if let sysConfig = plan.request.sysConfig {
             try FileTree.copy(sysConfig, to: "\(releaseDirectory)/sys.config")
         } else {
@@ -110,8 +109,12 @@ public struct ReleaseDirectoryWriter {
             try FileTree.write(StartScript.relocatableErl, to: destination + "/bin/erl", mode: 0o755)
         }
 
-        // bin/<name>.
+        // bin/<name>, and bin/start.boot: the boot a bare erts-<vsn>/bin/erl uses (erlexec's default is
+        // $ROOT/bin/start), the clean one, so that erl in the release starts without starting the release.
         try FileTree.write(StartScript.releaseScript(name: release.name), to: "\(root)/bin/\(release.name)", mode: 0o755)
+        let cleanBoot = ExternalTermFormat.encode(plan.cleanBootScript, options: plan.encoding)
+        try FileTree.write(cleanBoot, to: "\(releaseDirectory)/start_clean.boot")
+        try FileTree.write(cleanBoot, to: "\(root)/bin/start.boot")
 
         try runOverlays(in: root)
     }

@@ -142,3 +142,38 @@ import Testing
         #expect(!entries.contains { $0.hasPrefix("erts-") }, "include_erts false copies no erts")
     }
 }
+
+@Suite struct GenerateDetailTests {
+    @Test func aBeamTheAppDoesNotListIsAWarning() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let lib = try GenerateOutputTests.counterLib(in: directory)
+        let ebin = lib.appendingPathComponent("counter-1/ebin")
+        try FileManager.default.copyItem(at: ebin.appendingPathComponent("counter.beam"), to: ebin.appendingPathComponent("stray.beam"))
+        let result = try GenerateSupport.relswap(["generate", "--name", "counter", "--version", "1", "--app", "counter", "--no-erts",
+                                                  "--lib-dir", lib.path], in: directory)
+        #expect(result.status == 0)
+        #expect(result.standardError.contains("warning: \(ebin.path)/counter.app: \(ebin.path)/stray.beam is not in the modules list of counter"))
+    }
+
+    /// The copied erts' erl finds its root from where it lives (Debian's hard-codes /usr/lib/erlang).
+    @Test func theReleasesErlIsRelocatable() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let lib = try GenerateOutputTests.counterLib(in: directory)
+        let first = directory.appendingPathComponent("first")
+        let result = try GenerateSupport.relswap(["generate", "--name", "counter", "--version", "1", "--app", "counter",
+                                                  "--lib-dir", lib.path, "--target-dir", first.path], in: directory)
+        try #require(result.status == 0, "\(result.standardError)")
+        // Moved after it was written: the root follows.
+        let moved = directory.appendingPathComponent("moved/counter")
+        try FileManager.default.createDirectory(at: moved.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.moveItem(at: first, to: moved)
+        let erts = try #require(try FileManager.default.contentsOfDirectory(atPath: moved.path).first { $0.hasPrefix("erts-") })
+        let erl = moved.appendingPathComponent("\(erts)/bin/erl").path
+        let root = try ErlangOracle.runCapturing(erl, ["-noshell", "-eval", "io:format(\"~s\", [code:root_dir()]), halt()."],
+                                                 environment: ["HOME": directory.path])
+        #expect(root.status == 0, "\(root.standardError)")
+        #expect(root.standardOutput == moved.resolvingSymlinksInPath().path)
+    }
+}
