@@ -26,6 +26,7 @@ enum StartScript {
     Call = fun(M, F, A) -> case rpc:call(Node, M, F, A, 60000) of {badrpc, Why} -> Fail("~s:~s failed on ~s: ~p~n", [M, F, Node, Why]); R -> R end end,
     case Action of
       "ping" -> io:format("pong~n");
+      "started" -> case Call(init, get_status, []) of {started, _} -> io:format("started~n"); {Status, _} -> io:format(standard_error, "~p~n", [Status]), halt(2) end;
       "pid" -> io:format("~s~n", [Call(os, getpid, [])]);
       "stop" -> Pid = Call(os, getpid, []), ok = Call(init, stop, []), io:format("~s~n", [Pid]);
       "versions" -> [io:format("~s ~s ~s~n", [N, V, S]) || {N, V, _, S} <- Call(release_handler, which_releases, [])];
@@ -115,9 +116,10 @@ enum StartScript {
                 if is_running; then echo "node $NODE_NAME is already running" >&2; exit 1; fi
                 mkdir -p "$PIPE_DIR" "$LOG_DIR"
                 "$BINDIR/run_erl" -daemon "$PIPE_DIR" "$LOG_DIR" "exec \"$RELEASE_ROOT_DIR/bin/$REL_NAME\" console"
-                # Return once the node answers, so that scripts can use it straight away.
+                # Return once the node has finished booting (init:get_status() is {started, _}), so that
+                # scripts can use it, and its applications, straight away.
                 tries=0
-                until is_running; do
+                until control started > /dev/null 2>&1; do
                     tries=$((tries + 1))
                     if [ "$tries" -ge "${RELSWAP_START_TRIES:-60}" ]; then
                         echo "node $NODE_NAME did not answer; see $LOG_DIR/erlang.log.1" >&2

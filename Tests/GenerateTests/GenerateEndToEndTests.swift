@@ -28,7 +28,14 @@ import Testing
 
         let daemon = try ErlangOracle.runCapturing(script, ["daemon"], environment: nodes.environment)
         try #require(daemon.status == 0, "daemon: \(daemon.standardError)")
-        let created = try HTTP.request("PUT", port: port, path: "/users/1234", body: "{\"password\":\"pass\"}")
+        let created: HTTP.Response
+        do {
+            created = try HTTP.request("PUT", port: port, path: "/users/1234", body: "{\"password\":\"pass\"}")
+        } catch {
+            let log = (try? String(contentsOf: target.appendingPathComponent("log/erlang.log.1"), encoding: .utf8)) ?? "(no log)"
+            Issue.record("\(error); the node's log:\n\(log.suffix(3000))")
+            return
+        }
         #expect(created.status == 201)
         #expect(created.headers["location"] == "/users/1234")
         #expect(created.body == "{\"user_id\":\"1234\",\"password\":\"pass\"}")
