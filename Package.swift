@@ -30,7 +30,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "ReleaseModel", dependencies: ["ErlangTerm", "Beam"]),
-        .target(name: "Planning", dependencies: ["ErlangTerm", "Beam", "ReleaseModel"]),
+        .target(name: "Planning", dependencies: ["ErlangTerm", "Beam", "ReleaseModel", "SystemSupport"]),
         .target(name: "Output", dependencies: ["ErlangTerm", "ReleaseModel", "Planning", "SystemSupport"]),
         .executableTarget(name: "relswap", dependencies: [
             "ErlangTerm", "Beam", "ReleaseModel", "Planning", "Output", "SystemSupport",

@@ -10,7 +10,7 @@ private final class ResultSlots<Output>: @unchecked Sendable {
 
 /// Maps `items` on every core, keeping the input order in the result, so output never depends
 /// on which worker finished first.
-func parallelMap<Input: Sendable, Output: Sendable>(_ items: [Input], _ transform: @Sendable (Input) -> Output) -> [Output] {
+package func parallelMap<Input: Sendable, Output: Sendable>(_ items: [Input], _ transform: @Sendable (Input) -> Output) -> [Output] {
     let results = ResultSlots<Output>(count: items.count)
     DispatchQueue.concurrentPerform(iterations: items.count) { index in
         let value = transform(items[index])

@@ -1,0 +1,348 @@
+import Beam
+import ErlangTerm
+import Foundation
+import ReleaseModel
+import SystemSupport
+
+/// Diffs two releases and decides an appup for every upgraded application.
+///
+/// Passes, in order: compare the `.rel` files (upgraded, added, removed applications); compare each
+/// upgraded application's modules by `beam_lib:md5`; choose an instruction per module from its new beam;
+/// order the instructions by dependencies; mirror them into the downgrade; apply the project's overrides;
+/// keep hand-written appups that cover the old version.
+public enum AppupPlanner {
+    public struct Side: Sendable {
+        public var root: ReleaseRoot
+        public var release: ReleaseResource
+        public init(root: ReleaseRoot, release: ReleaseResource) {
+            self.root = root
+            self.release = release
+        }
+    }
+
+    public struct Options: Sendable {
+        /// Directory of override files `<app>.appup`.
+        public var overridesDirectory: String?
+        /// Regenerate appups even where the new release has one covering the old version.
+        public var force = false
+        /// Write the appups here instead of into the new release's `ebin` directories.
+        public var outputDirectory: String?
+        public init() {}
+    }
+
+    /// Behaviours of processes whose state a hot upgrade keeps.
+    static let processBehaviours: Set<String> = ["gen_server", "gen_statem", "gen_event", "gen_fsm", "supervisor_bridge"]
+
+    public static func plan(from old: Side, to new: Side, options: Options = Options()) throws(PlanningError) -> AppupPlan {
+        guard old.release.name == new.release.name else {
+            throw PlanningError(message: "the releases have different names: \(old.release.name) (\(old.root.path)) and \(new.release.name) (\(new.root.path))",
+                                hint: "appups upgrade one release from one version to another; give two versions of the same release")
+        }
+        guard old.release.version != new.release.version else {
+            throw PlanningError(message: "both sides are version \(new.release.version) of \(new.release.name)",
+                                hint: "give the previous version with --previous (or --from-version) and the new one with --current (or --to-version)")
+        }
+        let oldApplications = Dictionary(old.release.applications.map { ($0.name, $0.version) }, uniquingKeysWith: { first, _ in first })
+        let newNames = Set(new.release.applications.map(\.name))
+        var upgradedEntries = [(name: String, from: String, to: String)]()
+        var added = [(name: String, version: String)](), unchanged = [(name: String, version: String)]()
+        for entry in new.release.applications {
+            if let oldVersion = oldApplications[entry.name] {
+                if oldVersion == entry.version { unchanged.append((entry.name, entry.version)) } else { upgradedEntries.append((entry.name, oldVersion, entry.version)) }
+            } else {
+                added.append((entry.name, entry.version))
+            }
+        }
+        let removed = old.release.applications.filter { !newNames.contains($0.name) }.map { ($0.name, $0.version) }
+
+        // Unchanged versions must hold unchanged code: release_handler would not load it.
+        for (name, version) in unchanged {
+            let oldDirectory = old.root.applicationDirectory(name, version: version)
+            let newDirectory = new.root.applicationDirectory(name, version: version)
+            if URL(fileURLWithPath: oldDirectory).standardizedFileURL == URL(fileURLWithPath: newDirectory).standardizedFileURL { continue }
+            let diff = try compareModules(application: name, oldDirectory: oldDirectory, oldVersion: version, newDirectory: newDirectory, newVersion: version)
+            let changed = diff.added + diff.deleted + diff.changed.map(\.module)
+            if !changed.isEmpty {
+                throw PlanningError(file: "\(newDirectory)/ebin/\(name).app",
+                                    message: "application \(name) keeps version \(version), but its modules changed: \(changed.sorted().joined(separator: ", "))",
+                                    hint: "release_handler upgrades only applications whose version changed; bump \(name)'s vsn")
+            }
+        }
+
+        var warnings = [String]()
+        var upgraded = [AppupPlan.Application]()
+        for (name, fromVersion, toVersion) in upgradedEntries {
+            let oldDirectory = old.root.applicationDirectory(name, version: fromVersion)
+            let newDirectory = new.root.applicationDirectory(name, version: toVersion)
+            let diff = try compareModules(application: name, oldDirectory: oldDirectory, oldVersion: fromVersion, newDirectory: newDirectory, newVersion: toVersion)
+            var application = try decide(name: name, fromVersion: fromVersion, toVersion: toVersion, diff: diff, warnings: &warnings)
+            let existingPath = "\(newDirectory)/ebin/\(name).appup"
+            application.path = options.outputDirectory.map { "\($0)/\(name).appup" } ?? existingPath
+            if FileManager.default.fileExists(atPath: existingPath) {
+                let existing: Appup
+                do {
+                    existing = try Appup(path: existingPath)
+                } catch {
+                    throw PlanningError(file: error.file, message: error.message, hint: error.hint)
+                }
+                if !options.force, existing.up.contains(where: { $0.matches(fromVersion) }) {
+                    application.appup = existing
+                    application.source = .kept(file: existingPath)
+                } else {
+                    // Keep the file's entries for other versions, and add ours.
+                    application.appup.up += existing.up.filter { !$0.matches(fromVersion) }
+                    application.appup.down += existing.down.filter { !$0.matches(fromVersion) }
+                }
+            }
+            if application.source == .generated, let overrides = options.overridesDirectory {
+                try applyOverride(directory: overrides, to: &application)
+            }
+            upgraded.append(application)
+        }
+        return AppupPlan(releaseName: new.release.name, fromVersion: old.release.version, toVersion: new.release.version,
+                         upgraded: upgraded, added: added, removed: removed, unchanged: unchanged, warnings: warnings)
+    }
+
+    // MARK: - MODULE DIFF (by beam_lib:md5, in parallel)
+
+    struct ModuleDiff: Sendable {
+        var added: [String]
+        var deleted: [String]
+        /// Changed modules with their new and old beams.
+        var changed: [(module: String, new: BeamModule, old: BeamModule)]
+        var noiseOnly: [String]
+    }
+
+    static func applicationResource(_ directory: String, _ name: String) throws(PlanningError) -> ApplicationResource {
+        do {
+            return try ApplicationResource(path: "\(directory)/ebin/\(name).app")
+        } catch {
+            throw PlanningError(file: error.file, message: error.message, hint: error.hint)
+        }
+    }
+
+    static func compareModules(application: String, oldDirectory: String, oldVersion: String,
+                               newDirectory: String, newVersion: String) throws(PlanningError) -> ModuleDiff {
+        let oldModules = try applicationResource(oldDirectory, application).modules
+        let newModules = try applicationResource(newDirectory, application).modules
+        let oldSet = Set(oldModules), newSet = Set(newModules)
+        let both = newModules.filter { oldSet.contains($0) }
+        enum Comparison: Sendable {
+            case same, noise, changed(BeamModule, BeamModule), failed(String)
+        }
+        let comparisons = parallelMap(both) { module -> Comparison in
+            let oldPath = "\(oldDirectory)/ebin/\(module).beam", newPath = "\(newDirectory)/ebin/\(module).beam"
+            do throws(BeamError) {
+                let oldFile = try BeamFile(path: oldPath), newFile = try BeamFile(path: newPath)
+                if oldFile.bytes == newFile.bytes { return .same }
+                if try oldFile.md5() == newFile.md5() { return .noise }
+                return .changed(try BeamModule(file: newFile), try BeamModule(file: oldFile))
+            } catch {
+                return .failed(error.description)
+            }
+        }
+        var changed = [(module: String, new: BeamModule, old: BeamModule)](), noise = [String]()
+        for (module, comparison) in zip(both, comparisons) {
+            switch comparison {
+            case .same: break
+            case .noise: noise.append(module)
+            case .changed(let new, let old): changed.append((module, new, old))
+            case .failed(let message): throw PlanningError(message: message)
+            }
+        }
+        // Added modules must have a readable beam too: they are loaded by the upgrade.
+        let added = newModules.filter { !oldSet.contains($0) }
+        for module in added {
+            do {
+                _ = try BeamFile(path: "\(newDirectory)/ebin/\(module).beam").md5()
+            } catch {
+                throw PlanningError(message: error.description)
+            }
+        }
+        return ModuleDiff(added: added.sorted(), deleted: oldModules.filter { !newSet.contains($0) }.sorted(),
+                          changed: changed.sorted { $0.module < $1.module }, noiseOnly: noise.sorted())
+    }
+
+    // MARK: - INSTRUCTIONS (choice, dependencies, order, downgrade)
+
+    static func decide(name: String, fromVersion: String, toVersion: String, diff: ModuleDiff,
+                       warnings: inout [String]) throws(PlanningError) -> AppupPlan.Application {
+        let instructionModules = Set(diff.added + diff.changed.map(\.module))
+        var dependencies = [String: Set<String>]()
+        for change in diff.changed {
+            dependencies[change.module] = Set(change.new.imports.map(\.module)).intersection(instructionModules).subtracting([change.module])
+        }
+        var changes = [String: AppupPlan.ModuleChange]()
+        for module in diff.added {
+            changes[module] = .init(module: module, kind: "added", instruction: .tuple([.atom("add_module"), .atom(module)]),
+                                    reason: "new in \(toVersion)")
+        }
+        for change in diff.changed {
+            let (instruction, reason) = instruction(for: change.new, dependencies: dependencies[change.module] ?? [])
+            changes[change.module] = .init(module: change.module, kind: "changed", instruction: instruction, reason: reason)
+            warnings += review(application: name, module: change.module, new: change.new, old: change.old)
+        }
+        let (order, cycles) = InstructionOrder(dependencies: dependencies).sorted(Array(instructionModules))
+        for cycle in cycles {
+            warnings.append("\(name): modules \(cycle.joined(separator: ", ")) call each other in a cycle; their instructions are kept together")
+        }
+        var up = order.compactMap { changes[$0] }
+        for module in diff.deleted {
+            up.append(.init(module: module, kind: "deleted", instruction: .tuple([.atom("delete_module"), .atom(module)]), reason: "gone in \(toVersion)"))
+        }
+        // The downgrade undoes the upgrade: the same updates and loads in reverse order, added modules
+        // deleted, deleted modules added back.
+        let down: [Term] = up.reversed().map { change in
+            switch change.kind {
+            case "added": return .tuple([.atom("delete_module"), .atom(change.module)])
+            case "deleted": return .tuple([.atom("add_module"), .atom(change.module)])
+            default: return change.instruction
+            }
+        }
+        let appup = Appup(version: toVersion,
+                          up: [.init(version: .text(fromVersion), instructions: up.map(\.instruction))],
+                          down: [.init(version: .text(fromVersion), instructions: down)])
+        return AppupPlan.Application(name: name, fromVersion: fromVersion, toVersion: toVersion, changes: up,
+                                     noiseOnly: diff.noiseOnly, cycles: cycles, appup: appup, source: .generated, path: "")
+    }
+
+    /// The instruction for a changed module, chosen from its new beam.
+    static func instruction(for beam: BeamModule, dependencies: Set<String>) -> (Term, String) {
+        let deps = Term.list(dependencies.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map(Term.atom))
+        let module = Term.atom(beam.name)
+        if beam.behaviours.contains("supervisor") {
+            return (.tuple([.atom("update"), module, .atom("supervisor")]), "a supervisor: its child specifications are updated")
+        }
+        let codeChange = [("code_change", 3), ("code_change", 4), ("system_code_change", 4)].first { beam.exports($0.0, arity: $0.1) }
+        if let (function, arity) = codeChange {
+            let kind = beam.behaviours.first { processBehaviours.contains($0) }.map { " (\($0))" } ?? ""
+            return (.tuple([.atom("update"), module, .tuple([.atom("advanced"), .list([])]), deps]),
+                    "exports \(function)/\(arity)\(kind): its processes are suspended and their state moved on")
+        }
+        return (.tuple([.atom("load_module"), module, deps]), "no code_change and not a supervisor: the new code is loaded")
+    }
+
+    /// Changes a person should look at.
+    static func review(application: String, module: String, new: BeamModule, old: BeamModule) -> [String] {
+        var warnings = [String]()
+        func hasCodeChange(_ beam: BeamModule) -> Bool {
+            beam.exports("code_change", arity: 3) || beam.exports("code_change", arity: 4) || beam.exports("system_code_change", arity: 4)
+        }
+        if let process = new.behaviours.first(where: { processBehaviours.contains($0) }), !hasCodeChange(new) {
+            warnings.append("\(application): \(module) is a \(process) without code_change: its processes keep their state as it is; if the state's shape changed, add code_change")
+        }
+        if hasCodeChange(new) != hasCodeChange(old) {
+            warnings.append("\(application): \(module) \(hasCodeChange(new) ? "gained" : "lost") code_change, so its instruction changed kind")
+        }
+        if Set(new.behaviours) != Set(old.behaviours) {
+            warnings.append("\(application): \(module)'s behaviours changed from [\(old.behaviours.joined(separator: ", "))] to [\(new.behaviours.joined(separator: ", "))]")
+        }
+        return warnings
+    }
+
+    // MARK: - OVERRIDES
+
+    /// The module an instruction is about, if it names one.
+    static func module(of instruction: Term) -> String? {
+        guard let parts = instruction.tupleElements, parts.count >= 2 else { return nil }
+        switch parts[0].atomValue {
+        case "load_module", "update", "add_module", "delete_module":
+            return parts[1].atomValue
+        default:
+            return nil
+        }
+    }
+
+    /// Applies `<overrides>/<app>.appup`: an entry `{FromVsn, Instructions}` matching the old version replaces the
+    /// generated instruction of each module it names and appends the rest; `{FromVsn, {replace, Instructions}}`
+    /// replaces the generated list.
+    static func applyOverride(directory: String, to application: inout AppupPlan.Application) throws(PlanningError) {
+        let file = "\(directory)/\(application.name).appup"
+        guard FileManager.default.fileExists(atPath: file) else { return }
+        let terms: [Term]
+        do {
+            terms = try TermReader.consult(path: file)
+        } catch {
+            throw PlanningError(message: error.description)
+        }
+        guard terms.count == 1, let parts = terms[0].tupleElements, parts.count == 3,
+              let up = parts[1].listElements, let down = parts[2].listElements else {
+            throw PlanningError(file: file, message: "an override is {Vsn | '*', [{FromVsn, Instructions}], [{FromVsn, Instructions}]}")
+        }
+        if parts[0] != .atom("*"), parts[0].stringValue != application.toVersion { return }
+        func merge(_ entries: [Term], into instructions: inout [Term], direction: String) throws(PlanningError) {
+            for entry in entries {
+                guard let pair = entry.tupleElements, pair.count == 2 else {
+                    throw PlanningError(file: file, message: "each \(direction) entry is {FromVsn, Instructions}; \(TermWriter.render(entry).prefix(80)) is not")
+                }
+                guard Appup.versionMatches(pair[0].stringValue.map(Term.text) ?? pair[0], application.fromVersion) else { continue }
+                if let replace = pair[1].tupleElements, replace.count == 2, replace[0] == .atom("replace"), let all = replace[1].listElements {
+                    instructions = all
+                    continue
+                }
+                guard let list = pair[1].listElements else {
+                    throw PlanningError(file: file, message: "instructions must be a list or {replace, List}")
+                }
+                for instruction in list {
+                    if let name = module(of: instruction), let index = instructions.firstIndex(where: { module(of: $0) == name }) {
+                        instructions[index] = instruction
+                    } else {
+                        instructions.append(instruction)
+                    }
+                }
+            }
+        }
+        var upInstructions = application.appup.up[0].instructions, downInstructions = application.appup.down[0].instructions
+        try merge(up, into: &upInstructions, direction: "upgrade")
+        try merge(down, into: &downInstructions, direction: "downgrade")
+        application.appup.up[0].instructions = upInstructions
+        application.appup.down[0].instructions = downInstructions
+        application.source = .overridden(file: file)
+    }
+
+    // MARK: - COVERAGE (--check)
+
+    /// Modules an instruction list covers; `nil` means all (a restart of the application covers everything).
+    static func coveredModules(_ instructions: [Term], application: String) -> Set<String>? {
+        var modules = Set<String>()
+        for instruction in instructions {
+            if instruction == .atom("restart_new_emulator") || instruction == .atom("restart_emulator") { return nil }
+            guard let parts = instruction.tupleElements, let kind = parts.first?.atomValue else { continue }
+            switch kind {
+            case "restart_application" where parts.count == 2 && parts[1].atomValue == application:
+                return nil
+            case "load_module", "update", "add_module", "delete_module":
+                if parts.count >= 2, let module = parts[1].atomValue { modules.insert(module) }
+            case "load", "remove":
+                if parts.count == 2, let module = parts[1].tupleElements?.first?.atomValue { modules.insert(module) }
+            case "purge", "suspend", "resume":
+                if parts.count == 2 { modules.formUnion(parts[1].listElements?.compactMap { $0.atomValue ?? $0.tupleElements?.first?.atomValue } ?? []) }
+            case "load_object_code":
+                if parts.count == 2, let triple = parts[1].tupleElements, triple.count == 3 {
+                    modules.formUnion(triple[2].listElements?.compactMap(\.atomValue) ?? [])
+                }
+            default:
+                break
+            }
+        }
+        return modules
+    }
+
+    /// The changed, added and deleted modules that the appup in use does not cover, per direction.
+    public static func coverageGaps(_ plan: AppupPlan) -> [AppupCoverageGap] {
+        var gaps = [AppupCoverageGap]()
+        for application in plan.upgraded {
+            let needed = application.changes.map(\.module)
+            for (direction, entries) in [("up", application.appup.up), ("down", application.appup.down)] {
+                let entry = entries.first { $0.matches(application.fromVersion) }
+                let covered = entry.map { coveredModules($0.instructions, application: application.name) } ?? Set<String>()
+                guard let covered else { continue }
+                for module in needed where !covered.contains(module) {
+                    gaps.append(AppupCoverageGap(application: application.name, module: module, direction: direction,
+                                                 fromVersion: application.fromVersion, appupFile: application.path))
+                }
+            }
+        }
+        return gaps
+    }
+}
