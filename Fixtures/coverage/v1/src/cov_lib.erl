@@ -1,0 +1,3 @@
+-module(cov_lib).
+-export([describe/1]).
+describe(Term) -> {v1, Term}.

@@ -1,0 +1,4 @@
+-module(cov_x).
+-export([ping/1]).
+ping(0) -> x1;
+ping(N) -> cov_y:pong(N - 1).

@@ -1,0 +1,4 @@
+-module(cov_y).
+-export([pong/1]).
+pong(0) -> y1;
+pong(N) -> cov_x:ping(N - 1).

@@ -1,0 +1,3 @@
+-module(cov_added).
+-export([tag/1]).
+tag(X) -> {added, X}.

@@ -1,0 +1,3 @@
+-module(cov_c).
+-export([run/1]).
+run(X) -> {c2, X}.
