@@ -52,12 +52,14 @@ public struct AppupPlan: Sendable {
 public struct AppupCoverageGap: Sendable, Equatable, CustomStringConvertible {
     public var application: String
     public var module: String
+    /// `added`, `deleted` or `changed`.
+    public var kind: String
     /// `up` or `down`.
     public var direction: String
     public var fromVersion: String
     public var appupFile: String
 
     public var description: String {
-        "\(appupFile): module \(module) of \(application) changed, but the \(direction == "up" ? "upgrade from" : "downgrade to") \(fromVersion) has no instruction for it"
+        "\(appupFile): module \(module) of \(application) \(kind == "changed" ? "changed" : "was \(kind)"), but the \(direction == "up" ? "upgrade from" : "downgrade to") \(fromVersion) has no instruction for it"
     }
 }

@@ -332,13 +332,13 @@ public enum AppupPlanner {
     public static func coverageGaps(_ plan: AppupPlan) -> [AppupCoverageGap] {
         var gaps = [AppupCoverageGap]()
         for application in plan.upgraded {
-            let needed = application.changes.map(\.module)
+            let needed = application.changes
             for (direction, entries) in [("up", application.appup.up), ("down", application.appup.down)] {
                 let entry = entries.first { $0.matches(application.fromVersion) }
                 let covered = entry.map { coveredModules($0.instructions, application: application.name) } ?? Set<String>()
                 guard let covered else { continue }
-                for module in needed where !covered.contains(module) {
-                    gaps.append(AppupCoverageGap(application: application.name, module: module, direction: direction,
+                for change in needed where !covered.contains(change.module) {
+                    gaps.append(AppupCoverageGap(application: application.name, module: change.module, kind: change.kind, direction: direction,
                                                  fromVersion: application.fromVersion, appupFile: application.path))
                 }
             }

@@ -1,0 +1,177 @@
+import ErlangTerm
+import Foundation
+import TestSupport
+import Testing
+
+@Suite struct AppupBehaviourTests {
+    /// Two counter releases, old and new, in their own roots.
+    static func counterPair(in directory: URL) throws -> (old: URL, new: URL, appup: URL) {
+        let old = try AppupSupport.release("counter", version: 1, at: directory.appendingPathComponent("old"), in: directory)
+        let new = try AppupSupport.release("counter", version: 2, at: directory.appendingPathComponent("new"), in: directory)
+        return (old, new, new.appendingPathComponent("lib/counter-2/ebin/counter.appup"))
+    }
+
+    static let handWritten = "{\"2\", [{\"1\", [{load_module, counter}]}], [{\"1\", [{load_module, counter}]}]}.\n"
+
+    @Test func aHandWrittenAppupCoveringTheOldVersionIsKeptUnlessForced() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (old, new, appup) = try Self.counterPair(in: directory)
+        try Self.handWritten.write(to: appup, atomically: true, encoding: .utf8)
+        let kept = try AppupSupport.relswap(["generate-appups", "--previous", old.path, "--current", new.path])
+        #expect(kept.status == 0)
+        #expect(kept.standardOutput.contains("kept \(appup.path) (it covers 1; --force regenerates it)"))
+        #expect(try String(contentsOf: appup, encoding: .utf8) == Self.handWritten)
+
+        let forced = try AppupSupport.relswap(["generate-appups", "--previous", old.path, "--current", new.path, "--force"])
+        #expect(forced.status == 0)
+        #expect(try String(contentsOf: appup, encoding: .utf8).contains("{update,counter,{advanced,[]},[]}"))
+    }
+
+    @Test func anAppupForOtherVersionsKeepsThemAndGetsOurs() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (old, new, appup) = try Self.counterPair(in: directory)
+        try "{\"2\", [{<<\"0\\\\..*\">>, [restart_application_placeholder]}], [{<<\"0\\\\..*\">>, []}]}.\n".write(to: appup, atomically: true, encoding: .utf8)
+        let result = try AppupSupport.relswap(["generate-appups", "--previous", old.path, "--current", new.path])
+        #expect(result.status == 0, "\(result.standardError)")
+        let term = try #require(try TermReader.consult(path: appup.path).first?.tupleElements)
+        #expect(term[1].listElements?.count == 2, "ours for 1, and the file's own for 0.*")
+        #expect(term[1].listElements?.first?.tupleElements?.first == "1")
+    }
+
+    @Test func overridesReplaceAModulesInstructionAndAddTheirOwn() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (old, new, appup) = try Self.counterPair(in: directory)
+        let overrides = directory.appendingPathComponent("appups")
+        try FileManager.default.createDirectory(at: overrides, withIntermediateDirectories: true)
+        try """
+            {"2",
+             [{"1", [{update, counter, {advanced, from_override}, []}, {apply, {counter, announce, []}}]}],
+             [{<<"1.*">>, {replace, [{load_module, counter}]}}]}.
+            """.write(to: overrides.appendingPathComponent("counter.appup"), atomically: true, encoding: .utf8)
+        // ./appups is found without the option.
+        let result = try AppupSupport.relswap(["generate-appups", "--previous", old.path, "--current", new.path], in: directory)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("with \(overrides.path)/counter.appup"))
+        let term = try #require(try TermReader.consult(path: appup.path).first?.tupleElements)
+        #expect(TermWriter.render(term[1]) == #"[{"1",[{update,counter,{advanced,from_override},[]},{apply,{counter,announce,[]}}]}]"#)
+        #expect(TermWriter.render(term[2]) == #"[{"1",[{load_module,counter}]}]"#)
+    }
+
+    @Test func checkFailsWhenTheAppupInUseMissesAChangedModule() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let old = try AppupSupport.release("coverage", version: 1, name: "cov", at: directory.appendingPathComponent("old"), in: directory)
+        let new = try AppupSupport.release("coverage", version: 2, name: "cov", at: directory.appendingPathComponent("new"), in: directory)
+        let appup = new.appendingPathComponent("lib/cov-2/ebin/cov.appup")
+        // Without an appup, the generated one would cover everything: the gate passes, and nothing is written.
+        let passing = try AppupSupport.relswap(["generate-appups", "--previous", old.path, "--current", new.path, "--check"])
+        #expect(passing.status == 0, "\(passing.standardError)")
+        #expect(passing.standardOutput.contains("check: every changed, added and deleted module is covered"))
+        #expect(!FileManager.default.fileExists(atPath: appup.path))
+        // A hand-written appup that forgets modules: exit 3, each gap named.
+        try "{\"2\", [{\"1\", [{load_module, cov_lib}, {update, cov_server, {advanced, []}}]}], [{\"1\", []}]}.\n"
+            .write(to: appup, atomically: true, encoding: .utf8)
+        let failing = try AppupSupport.relswap(["generate-appups", "--previous", old.path, "--current", new.path, "--check"])
+        #expect(failing.status == 3)
+        #expect(failing.standardError.contains("\(appup.path): module cov_worker of cov changed, but the upgrade from 1 has no instruction for it"))
+        #expect(failing.standardError.contains("module cov_deleted of cov was deleted, but the upgrade from 1 has no instruction for it"))
+        #expect(failing.standardError.contains("module cov_lib of cov changed, but the downgrade to 1 has no instruction for it"))
+        #expect(!failing.standardError.contains("module cov_lib of cov changed, but the upgrade"))
+    }
+
+    @Test func dryRunPrintsThePlanAndWritesNothing() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (old, new, appup) = try Self.counterPair(in: directory)
+        let result = try AppupSupport.relswap(["generate-appups", "--previous", old.path, "--current", new.path, "--dry-run"])
+        #expect(result.status == 0)
+        #expect(result.standardOutput.contains("changed  counter: {update,counter,{advanced,[]},[]} (exports code_change/3 (gen_server)"))
+        #expect(!FileManager.default.fileExists(atPath: appup.path))
+    }
+
+    /// Both versions in one root, as relx and mix keep them; the default versions are the permanent one and the
+    /// newer one, even when the build tool already made the newer one permanent.
+    @Test(arguments: ["1", "2"])
+    func bothVersionsInOneRoot(permanent: String) throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (old, new, _) = try Self.counterPair(in: directory)
+        let files = FileManager.default
+        try files.copyItem(at: new.appendingPathComponent("lib/counter-2"), to: old.appendingPathComponent("lib/counter-2"))
+        try files.copyItem(at: new.appendingPathComponent("releases/2"), to: old.appendingPathComponent("releases/2"))
+        let erts = try String(contentsOf: old.appendingPathComponent("releases/start_erl.data"), encoding: .utf8).split(separator: " ")[0]
+        try "\(erts) \(permanent)".write(to: old.appendingPathComponent("releases/start_erl.data"), atomically: true, encoding: .utf8)
+        let result = try AppupSupport.relswap(["generate-appups", "--current", old.path])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.hasPrefix("Appups for counter 1 -> 2"))
+        #expect(files.fileExists(atPath: old.appendingPathComponent("lib/counter-2/ebin/counter.appup").path))
+    }
+}
+
+/// Bad input: a clear error, a non-zero exit, and no appup written.
+@Suite struct AppupErrorTests {
+    @Test func aPathThatIsNotARelease() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try AppupSupport.relswap(["generate-appups", "--previous", directory.path, "--current", directory.path])
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("\(directory.path): is not a release: it has no lib/ directory"))
+    }
+
+    @Test func aMissingRelAndTheSameVersionOnBothSides() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (old, new, appup) = try AppupBehaviourTests.counterPair(in: directory)
+        let missing = try AppupSupport.relswap(["generate-appups", "--previous", old.path, "--current", new.path, "--from-version", "9"])
+        #expect(missing.status == 1)
+        #expect(missing.standardError.contains("\(old.path)/releases/9: has no .rel file; versions here: 1"))
+        let same = try AppupSupport.relswap(["generate-appups", "--previous", new.path, "--current", new.path])
+        #expect(same.status == 1)
+        #expect(same.standardError.contains("both sides are version 2 of counter"))
+        #expect(!FileManager.default.fileExists(atPath: appup.path))
+    }
+
+    @Test func releasesWithDifferentNames() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let old = try AppupSupport.release("counter", version: 1, name: "counter", at: directory.appendingPathComponent("old"), in: directory)
+        let new = try AppupSupport.release("counter", version: 2, name: "tally", at: directory.appendingPathComponent("new"), in: directory)
+        let result = try AppupSupport.relswap(["generate-appups", "--previous", old.path, "--current", new.path])
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("the releases have different names: counter"))
+    }
+
+    @Test func aCorruptBeam() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (old, new, appup) = try AppupBehaviourTests.counterPair(in: directory)
+        let beam = new.appendingPathComponent("lib/counter-2/ebin/counter.beam")
+        let bytes = try Data(contentsOf: beam)
+        try bytes.prefix(bytes.count / 2).write(to: beam)
+        let result = try AppupSupport.relswap(["generate-appups", "--previous", old.path, "--current", new.path])
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("\(beam.path): chunk"))
+        #expect(!FileManager.default.fileExists(atPath: appup.path))
+    }
+
+    @Test func modulesChangedWithoutANewVersion() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // Release 2 keeps counter at vsn 1 but with version 2's code.
+        let old = try AppupSupport.release("counter", version: 1, at: directory.appendingPathComponent("old"), in: directory)
+        let new = try AppupSupport.release("counter", version: 2, at: directory.appendingPathComponent("new"), in: directory)
+        let files = FileManager.default
+        try files.moveItem(at: new.appendingPathComponent("lib/counter-2"), to: new.appendingPathComponent("lib/counter-1"))
+        let app = new.appendingPathComponent("lib/counter-1/ebin/counter.app")
+        try String(contentsOf: app, encoding: .utf8).replacingOccurrences(of: "{vsn,\"2\"}", with: "{vsn,\"1\"}").write(to: app, atomically: true, encoding: .utf8)
+        let rel = new.appendingPathComponent("releases/2/counter.rel")
+        try String(contentsOf: rel, encoding: .utf8).replacingOccurrences(of: "{counter,\"2\"}", with: "{counter,\"1\"}").write(to: rel, atomically: true, encoding: .utf8)
+        let result = try AppupSupport.relswap(["generate-appups", "--previous", old.path, "--current", new.path])
+        #expect(result.status == 1, "\(result.standardError)")
+        #expect(result.standardError.contains("application counter keeps version 1, but its modules changed: counter"))
+        #expect(result.standardError.contains("bump counter's vsn"))
+    }
+}
