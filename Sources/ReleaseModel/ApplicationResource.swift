@@ -31,17 +31,8 @@ public struct ApplicationResource: Sendable, Equatable {
 
     /// Reads and checks the file at `path`.
     public init(path: String) throws(ReleaseModelError) {
-        let terms: [Term]
-        do {
-            terms = try TermReader.consult(path: path)
-        } catch {
-            throw ReleaseModelError(error)
-        }
-        guard terms.count == 1 else {
-            throw ReleaseModelError(file: path, message: "expected one term {application, Name, [...]}, found \(terms.count)",
-                                    hint: "an .app file holds exactly one application term")
-        }
-        try self.init(term: terms[0], file: path)
+        try self.init(term: ReleaseModelError.consultOne(path, shape: "{application, Name, [...]}",
+                                                         hint: "an .app file holds exactly one application term"), file: path)
     }
 
     public init(term: Term, file: String) throws(ReleaseModelError) {

@@ -48,14 +48,7 @@ public struct Appup: Sendable, Equatable {
 
     /// Reads and checks an appup file.
     public init(path: String) throws(ReleaseModelError) {
-        let terms: [Term]
-        do {
-            terms = try TermReader.consult(path: path)
-        } catch {
-            throw ReleaseModelError(error)
-        }
-        guard terms.count == 1 else { throw ReleaseModelError(file: path, message: "expected one term {Vsn, UpFrom, DownTo}, found \(terms.count)") }
-        try self.init(term: terms[0], file: path)
+        try self.init(term: ReleaseModelError.consultOne(path, shape: "{Vsn, UpFrom, DownTo}"), file: path)
     }
 
     public init(term: Term, file: String?) throws(ReleaseModelError) {

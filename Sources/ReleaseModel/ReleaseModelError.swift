@@ -28,3 +28,19 @@ public struct ReleaseModelError: Error, Sendable, Equatable, CustomStringConvert
         return text
     }
 }
+
+extension ReleaseModelError {
+    /// Reads a file that must hold exactly one term (`.app`, `.rel`, `.appup`), naming `shape` in the error.
+    static func consultOne(_ path: String, shape: String, hint: String? = nil) throws(ReleaseModelError) -> Term {
+        let terms: [Term]
+        do {
+            terms = try TermReader.consult(path: path)
+        } catch {
+            throw ReleaseModelError(error)
+        }
+        guard terms.count == 1 else {
+            throw ReleaseModelError(file: path, message: "expected one term \(shape), found \(terms.count)", hint: hint)
+        }
+        return terms[0]
+    }
+}

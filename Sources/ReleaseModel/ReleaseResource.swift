@@ -42,16 +42,7 @@ public struct ReleaseResource: Sendable, Equatable {
 
     /// Reads and checks a `.rel` file as `systools_make:check_rel/1` does.
     public init(path: String) throws(ReleaseModelError) {
-        let terms: [Term]
-        do {
-            terms = try TermReader.consult(path: path)
-        } catch {
-            throw ReleaseModelError(error)
-        }
-        guard terms.count == 1 else {
-            throw ReleaseModelError(file: path, message: "expected one term {release, {Name, Vsn}, {erts, Vsn}, [...]}, found \(terms.count)")
-        }
-        try self.init(term: terms[0], file: path)
+        try self.init(term: ReleaseModelError.consultOne(path, shape: "{release, {Name, Vsn}, {erts, Vsn}, [...]}"), file: path)
     }
 
     public init(term: Term, file: String?) throws(ReleaseModelError) {

@@ -96,27 +96,15 @@ struct Generate: ParsableCommand {
     }
 
     func fail(_ message: String, status: Int32) -> Never {
-        if common.json {
-            print(JSONValue.object([("error", .string(message)), ("status", .string(String(status)))]).text())
-        }
-        FileHandle.standardError.write(Data("relswap generate: \(message)\n".utf8))
-        Foundation.exit(status)
+        CommandSupport.fail("generate", message, status: status, json: common.json)
     }
 
-    func absolute(_ path: String) -> String {
-        let joined = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
-        return URL(fileURLWithPath: joined).standardizedFileURL.path
-    }
+    func absolute(_ path: String) -> String { CommandSupport.absolute(path) }
 
     func makeRequest() throws(ReleaseModelError) -> ReleaseRequest {
         var request: ReleaseRequest
-        let configPath = config ?? (name == nil ? ["reltool.config", "rel/reltool.config", "rebar.config"].first {
-            FileManager.default.fileExists(atPath: $0)
-        } : nil)
-        if let configPath {
-            request = (configPath as NSString).lastPathComponent == "rebar.config"
-                ? try ReleaseConfiguration.relx(path: configPath, releaseName: name)
-                : try ReleaseConfiguration.reltool(path: configPath)
+        if let configPath = name == nil ? CommandSupport.configurationPath(config) : config {
+            request = try CommandSupport.request(configuration: configPath, releaseName: name)
         } else if let name, let version {
             // One entry per application, in first-mention order; a NAME:VERSION pins the version.
             var apps = [ReleaseRequest.RequestedApplication]()
@@ -149,7 +137,7 @@ struct Generate: ParsableCommand {
     }
 
     func report(plan: ReleasePlan, target: String) {
-        for warning in plan.warnings { FileHandle.standardError.write(Data("relswap generate: warning: \(warning)\n".utf8)) }
+        for warning in plan.warnings { CommandSupport.warn("generate", warning) }
         if common.json {
             print(JSONValue.object([
                 ("applications", .array(plan.applications.map { .object([("name", .string($0.entry.name)), ("version", .string($0.entry.version))]) })),

@@ -72,7 +72,7 @@ struct GenerateAppups: ParsableCommand {
     }
 
     static func absolute(_ path: String, relativeTo base: String = FileManager.default.currentDirectoryPath) -> String {
-        URL(fileURLWithPath: path.hasPrefix("/") ? path : base + "/" + path).standardizedFileURL.path
+        CommandSupport.absolute(path, relativeTo: base)
     }
 
     func run() throws {
@@ -96,21 +96,16 @@ struct GenerateAppups: ParsableCommand {
     }
 
     func fail(_ message: String, status: Int32) -> Never {
-        if common.json { print(JSONValue.object([("error", .string(message)), ("status", .string(String(status)))]).text()) }
-        FileHandle.standardError.write(Data("relswap generate-appups: \(message)\n".utf8))
-        Foundation.exit(status)
+        CommandSupport.fail("generate-appups", message, status: status, json: common.json)
     }
 
     /// The current release: --current, else the target of the configuration here (as generate resolves it).
     func currentRoot() throws(ReleaseModelError) -> ReleaseRoot {
         if let current { return try ReleaseRoot(path: Self.absolute(current)) }
-        let configPath = config ?? ["reltool.config", "rel/reltool.config", "rebar.config"].first { FileManager.default.fileExists(atPath: $0) }
-        guard let configPath else {
+        guard let configPath = CommandSupport.configurationPath(config) else {
             throw ReleaseModelError(file: nil, message: "no current release: pass --current PATH, or run where reltool.config or rebar.config is")
         }
-        let request = (configPath as NSString).lastPathComponent == "rebar.config"
-            ? try ReleaseConfiguration.relx(path: configPath) : try ReleaseConfiguration.reltool(path: configPath)
-        return try ReleaseRoot(path: request.targetDirectory)
+        return try ReleaseRoot(path: CommandSupport.request(configuration: configPath).targetDirectory)
     }
 
     func makePlan() throws -> AppupPlan {
@@ -171,7 +166,7 @@ struct GenerateAppups: ParsableCommand {
     }
 
     func report(plan: AppupPlan, written: [String], gaps: [AppupCoverageGap]?) {
-        for warning in plan.warnings { FileHandle.standardError.write(Data("relswap generate-appups: warning: \(warning)\n".utf8)) }
+        for warning in plan.warnings { CommandSupport.warn("generate-appups", warning) }
         if common.json {
             print(Self.json(plan, written: written, gaps: gaps, dryRun: dryRun).text())
             return
