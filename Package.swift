@@ -44,6 +44,7 @@ let package = Package(
         .testTarget(name: "BeamTests", dependencies: ["Beam", "ErlangTerm", "TestSupport"]),
         .testTarget(name: "GenerateTests", dependencies: ["TestSupport", "ErlangTerm", "ReleaseModel", "Planning", "relswap"]),
         .testTarget(name: "GenerateAppupsTests", dependencies: ["TestSupport", "ErlangTerm", "ReleaseModel", "relswap"]),
+        .testTarget(name: "RelupTests", dependencies: ["TestSupport", "ErlangTerm", "ReleaseModel", "Planning"]),
         .testTarget(name: "RelswapCLITests", dependencies: ["TestSupport", "ErlangTerm", "relswap", "relswap-agent"]),
     ],
     swiftLanguageModes: [.v6]

@@ -37,6 +37,9 @@ struct InstructionOrder {
         return (order, components.filter { $0.count > 1 })
     }
 
+    /// The strongly connected components of `modules`, each sorted by name.
+    func components(_ modules: [String]) -> [[String]] { stronglyConnectedComponents(modules) }
+
     /// Tarjan's algorithm; each component sorted by name.
     private func stronglyConnectedComponents(_ modules: [String]) -> [[String]] {
         let set = Set(modules)

@@ -31,9 +31,24 @@ run("encode", [Path]) ->
 %% Terms that only a running node makes: for each, term_to_binary/1, compressed, and the OTP 26 form.
 run("produce", []) ->
     [[hex(T), $\s, binary:encode_hex(term_to_binary(T, [compressed])), $\s, hex2(T)] || T <- produced_terms()];
+%% make_relup for each item (see run_relup/1).
+run("relups", Items) ->
+    [hex(run_relup(I)) || I <- Items];
 %% Each item is the hex of an external-format binary: binary_to_term/1's answer, or the atom badarg.
 run("decode", Hexes) ->
     [hex(try {ok, binary_to_term(binary:decode_hex(list_to_binary(H)))} catch error:badarg -> badarg end) || H <- Hexes].
+
+%% systools:make_relup/4 for each item "TopRel|Base1,Base2|PathGlob|Opt1,Opt2":
+%% {ok, Relup} or {error, Reason}, never written to disk.
+run_relup(Item) ->
+    [Top, Bases, Glob, Opts] = string:split(Item, "|", all),
+    BaseList = [B || B <- string:split(Bases, ",", all), B =/= ""],
+    Options = [list_to_atom(O) || O <- string:split(Opts, ",", all), O =/= ""],
+    case systools:make_relup(Top, BaseList, BaseList, [{path, [Glob]}, silent, noexec | Options]) of
+        {ok, Relup, _, _} -> {ok, Relup};
+        {error, Module, Reason} -> {error, {Module, Reason}};
+        Other -> {error, Other}
+    end.
 
 beam_info(Path) ->
     try

@@ -1,0 +1,513 @@
+import ErlangTerm
+import ReleaseModel
+
+/// One application as the relup translation sees it (systools' `#application{}`): its modules, its
+/// start type in the release, and its appup (read from the new release's application directory).
+public struct RelupApplication: Sendable {
+    public var name: String
+    public var version: String
+    public var type: String
+    public var modules: [String]
+    /// The appup file and its contents, if the application has one.
+    public var appup: (file: String, appup: Appup)?
+
+    public init(name: String, version: String, type: String, modules: [String], appup: (file: String, appup: Appup)?) {
+        self.name = name
+        self.version = version
+        self.type = type
+        self.modules = modules
+        self.appup = appup
+    }
+}
+
+/// A release with its applications in boot order (`systools_make:sort_appls/1`).
+public struct RelupRelease: Sendable {
+    public var release: ReleaseResource
+    public var applications: [RelupApplication]
+    public init(release: ReleaseResource, applications: [RelupApplication]) {
+        self.release = release
+        self.applications = applications
+    }
+}
+
+/// Builds a relup as `systools:make_relup/4` does (OTP 25 `systools_relup` and `systools_rc`).
+///
+/// Per base release: an erts change gives `restart_new_emulator`; added applications, the appup scripts
+/// of upgraded applications in boot order, removed applications, then `systools_rc:translate_scripts/4`,
+/// whose passes are the functions below, each named after the systools function it mirrors.
+public enum RelupBuilder {
+    public struct Options: Sendable {
+        /// systools' `restart_emulator` option: end every script with `restart_emulator`.
+        public var restartEmulator = false
+        public init() {}
+    }
+
+    /// `{TopVsn, [{BaseVsn, Descr, Script}], [{BaseVsn, Descr, Script}]}`, bases in the reverse of the order
+    /// given (systools accumulates them by prepending).
+    public static func relup(top: RelupRelease, upFrom: [RelupRelease], downTo: [RelupRelease],
+                             options: Options = Options()) throws(PlanningError) -> Term {
+        for release in [top] + upFrom + downTo where !release.release.applications.contains(where: { $0.name == "sasl" }) {
+            throw PlanningError(message: "release \(release.release.name) \(release.release.version) has no sasl, so it cannot be upgraded",
+                                hint: "release_handler is part of sasl; add sasl to the release")
+        }
+        var up = [Term](), down = [Term]()
+        for base in upFrom {
+            let script = try translate(mode: .up, top: top, base: base, options: options)
+            up.insert(.tuple([.text(base.release.version), .list([]), .list(script)]), at: 0)
+        }
+        for base in downTo {
+            let script = try translate(mode: .down, top: top, base: base, options: options)
+            down.insert(.tuple([.text(base.release.version), .list([]), .list(script)]), at: 0)
+        }
+        return .tuple([.text(top.release.version), .list(up), .list(down)])
+    }
+
+    enum Mode { case up, down }
+
+    /// `foreach_baserel_up/7` and `foreach_baserel_dn/7` for one base.
+    static func translate(mode: Mode, top: RelupRelease, base: RelupRelease, options: Options) throws(PlanningError) -> [Term] {
+        let baseVersions = Dictionary(base.release.applications.map { ($0.name, $0.version) }, uniquingKeysWith: { first, _ in first })
+        // collect_appup_scripts/5: top applications in boot order, whose version differs in the base.
+        var scripts = [[Term]]()
+        for application in top.applications {
+            guard let baseVersion = baseVersions[application.name], baseVersion != application.version else { continue }
+            guard let (file, appup) = application.appup else {
+                throw PlanningError(file: "lib/\(application.name)-\(application.version)/ebin/\(application.name).appup",
+                                    message: "application \(application.name) changed from \(baseVersion) to \(application.version) but has no appup",
+                                    hint: "run relswap generate-appups, or write the appup")
+            }
+            let entries = mode == .up ? appup.up : appup.down
+            guard let entry = entries.first(where: { $0.matches(baseVersion) }) else {
+                throw PlanningError(file: file, message: "application \(application.name) has no \(mode == .up ? "upgrade from" : "downgrade to") \(baseVersion) in its appup",
+                                    hint: "add {\"\(baseVersion)\", [Instructions]} to the \(mode == .up ? "upgrade" : "downgrade") list, or regenerate it with relswap generate-appups")
+            }
+            // check_syntax/1 runs on the expanded script: a nested list is spliced in unexpanded (one level),
+            // so short forms inside it are malformed, as systools finds them.
+            let expanded = expandScript(entry.instructions)
+            for instruction in expanded {
+                if let problem = checkInstruction(instruction) {
+                    throw PlanningError(file: file, message: "application \(application.name), \(mode == .up ? "upgrade from" : "downgrade to") \(baseVersion): \(problem)")
+                }
+            }
+            scripts.append(expanded)
+        }
+        // prepend_add_app_scripts/4 and append_remove_app_scripts/4.
+        let (from, to) = mode == .up ? (base.release, top.release) : (top.release, base.release)
+        let fromNames = Set(from.applications.map(\.name)), toNames = Set(to.applications.map(\.name))
+        let adds = to.applications.filter { !fromNames.contains($0.name) }.map { [Term.tuple([.atom("add_application"), .atom($0.name), .atom($0.type)])] }
+        let removes = from.applications.filter { !toNames.contains($0.name) }.map { [Term.tuple([.atom("remove_application"), .atom($0.name)])] }
+        scripts = adds + scripts + removes
+        // check_for_emulator_restart/5.
+        if top.release.ertsVersion != base.release.ertsVersion { scripts.insert([.atom("restart_new_emulator")], at: 0) }
+        if options.restartEmulator { scripts.append([.atom("restart_emulator")]) }
+        // translate_scripts(up, RUs, TopApps, BaseApps) / translate_scripts(dn, RUs, BaseApps, TopApps).
+        let (applications, previous) = mode == .up ? (top.applications, base.applications) : (base.applications, top.applications)
+        return try translateScripts(mode: mode, scripts: scripts, applications: applications, previous: previous)
+    }
+
+    // MARK: - systools_rc:translate_scripts/4
+
+    static func translateScripts(mode: Mode, scripts: [[Term]], applications: [RelupApplication],
+                                 previous: [RelupApplication]) throws(PlanningError) -> [Term] {
+        let merged = try mergeScripts(scripts.map(expandScript))
+        let normalized = normalizeInstructions(merged)
+        var script = try splitScript(normalized)
+        try checkScript(script)
+        script.after = try translateApplicationInstructions(script.after, applications: applications, previous: previous)
+        script.after = translateAddModuleInstructions(script.after)
+        script = try translateDependentInstructions(mode: mode, script, applications: applications)
+        script.before = try mergeLoadObjectCode(script.before)
+        script = sortEmulatorRestart(mode: mode, script)
+        return script.before + [.atom("point_of_no_return")] + script.after
+    }
+
+    /// Instructions before and after `point_of_no_return`.
+    struct SplitScript {
+        var before: [Term]
+        var after: [Term]
+    }
+
+    static func failure(_ message: String) -> PlanningError { PlanningError(message: "relup: \(message)") }
+
+    // MARK: EXPANSION (expand_script/1): defaults filled in, so later passes see one shape
+
+    static func expandScript(_ script: [Term]) -> [Term] {
+        var result = [Term]()
+        for instruction in script {
+            // As expand_script/1: a list is spliced in as it is, its elements not expanded.
+            if let nested = instruction.listElements, instruction.isList {
+                result += nested
+                continue
+            }
+            result.append(expand(instruction))
+        }
+        return result
+    }
+
+    static let brutal = Term.atom("brutal_purge")
+
+    static func expand(_ instruction: Term) -> Term {
+        guard let parts = instruction.tupleElements, let kind = parts.first?.atomValue else { return instruction }
+        func isChange(_ term: Term) -> Bool { term.tupleElements != nil || term == .atom("soft") }
+        switch (kind, parts.count) {
+        case ("load_module", 2): return .tuple([.atom("load_module"), parts[1], brutal, brutal, .list([])])
+        case ("load_module", 3) where parts[2].isList: return .tuple([.atom("load_module"), parts[1], brutal, brutal, parts[2]])
+        case ("update", 2): return .tuple([.atom("update"), parts[1], .atom("soft"), brutal, brutal, .list([])])
+        case ("update", 3) where parts[2] == .atom("supervisor"):
+            return .tuple([.atom("update"), parts[1], .atom("static"), .atom("default"), .tuple([.atom("advanced"), .list([])]), brutal, brutal, .list([])])
+        case ("update", 3) where isChange(parts[2]): return .tuple([.atom("update"), parts[1], parts[2], brutal, brutal, .list([])])
+        case ("update", 3) where parts[2].isList: return .tuple([.atom("update"), parts[1], .atom("soft"), brutal, brutal, parts[2]])
+        case ("update", 4) where isChange(parts[2]) && parts[3].isList: return .tuple([.atom("update"), parts[1], parts[2], brutal, brutal, parts[3]])
+        case ("add_application", 2): return .tuple([.atom("add_application"), parts[1], .atom("permanent")])
+        default: return instruction
+        }
+    }
+
+    // MARK: MERGE (merge_scripts/1, split_script/1)
+
+    static func mergeScripts(_ scripts: [[Term]]) throws(PlanningError) -> [Term] {
+        var before = [Term](), after = [Term]()
+        for script in scripts {
+            let split = try splitScript(script)
+            before += split.before
+            after += split.after
+        }
+        return before + [.atom("point_of_no_return")] + after
+    }
+
+    /// Splits at `point_of_no_return`; only `load_object_code` and `apply` may come before it, and every
+    /// `load_object_code` after it moves before it (order kept).
+    static func splitScript(_ script: [Term]) throws(PlanningError) -> SplitScript {
+        let marker = Term.atom("point_of_no_return")
+        var before = [Term](), after = script
+        if let index = script.firstIndex(of: marker) {
+            guard !script[(index + 1)...].contains(marker) else { throw failure("too many point_of_no_return") }
+            before = Array(script[..<index])
+            after = Array(script[(index + 1)...])
+        }
+        for instruction in before where !isKind(instruction, "load_object_code") && !isKind(instruction, "apply") {
+            throw failure("\(TermWriter.render(instruction)) may not come before point_of_no_return")
+        }
+        let found = after.filter { isKind($0, "load_object_code") }
+        return SplitScript(before: before + found, after: after.filter { !isKind($0, "load_object_code") })
+    }
+
+    static func isKind(_ instruction: Term, _ kind: String) -> Bool {
+        instruction.tupleElements?.first == .atom(kind)
+    }
+
+    // MARK: CHECKS (check_script/2)
+
+    static func checkScript(_ script: SplitScript) throws(PlanningError) {
+        let loaded = Set(script.before.compactMap { $0.tupleElements?[1].tupleElements?[2].listElements }.joined().compactMap(\.atomValue))
+        for instruction in script.after where isKind(instruction, "load") {
+            if let module = instruction.tupleElements?[1].tupleElements?.first?.atomValue, !loaded.contains(module) {
+                throw failure("{load, {\(module), ...}} has no load_object_code for \(module) before point_of_no_return")
+            }
+        }
+        func modules(_ kind: String) -> [String] {
+            script.after.filter { isKind($0, kind) }.flatMap { $0.tupleElements?[1].listElements ?? [] }
+                .compactMap { $0.atomValue ?? $0.tupleElements?.first?.atomValue }
+        }
+        let suspended = Set(modules("suspend")), resumed = Set(modules("resume"))
+        if let module = suspended.subtracting(resumed).sorted().first { throw failure("\(module) is suspended but not resumed") }
+        if let module = resumed.subtracting(suspended).sorted().first { throw failure("\(module) is resumed but not suspended") }
+        let started = Set(modules("start")), stopped = Set(modules("stop"))
+        if let module = started.symmetricDifference(stopped).sorted().first { throw failure("\(module) is started and stopped unevenly") }
+    }
+
+    // MARK: NORMALISATION (normalize_instrs/1)
+
+    static func normalizeInstructions(_ script: [Term]) -> [Term] {
+        script.map { instruction in
+            guard let parts = instruction.tupleElements, let kind = parts.first?.atomValue else { return instruction }
+            switch (kind, parts.count) {
+            case ("update", 6): return .tuple([parts[0], parts[1], .atom("dynamic"), .atom("default")] + parts[2...])
+            case ("update", 7): return .tuple([parts[0], parts[1], .atom("dynamic")] + parts[2...])
+            case ("add_module", 2), ("delete_module", 2): return .tuple(parts + [.list([])])
+            default: return instruction
+            }
+        }
+    }
+
+    // MARK: APPLICATIONS (translate_application_instrs/3, translate_add_module_instrs/2)
+
+    static func startApply(_ name: String, type: String) -> [Term] {
+        switch type {
+        case "none": return []
+        case "load": return [.tuple([.atom("apply"), .tuple([.atom("application"), .atom("load"), .list([.atom(name)])])])]
+        default: return [.tuple([.atom("apply"), .tuple([.atom("application"), .atom("start"), .list([.atom(name), .atom(type)])])])]
+        }
+    }
+
+    static func apply(_ function: String, _ name: String) -> Term {
+        .tuple([.atom("apply"), .tuple([.atom("application"), .atom(function), .list([.atom(name)])])])
+    }
+
+    static func remove(_ module: String) -> Term {
+        .tuple([.atom("remove"), .tuple([.atom(module), brutal, brutal])])
+    }
+
+    static func translateApplicationInstructions(_ script: [Term], applications: [RelupApplication],
+                                                 previous: [RelupApplication]) throws(PlanningError) -> [Term] {
+        func find(_ name: String, _ list: [RelupApplication]) -> RelupApplication? { list.first { $0.name == name } }
+        var result = [Term]()
+        for instruction in script {
+            guard let parts = instruction.tupleElements, let kind = parts.first?.atomValue, parts.count >= 2, let name = parts[1].atomValue else {
+                result.append(instruction)
+                continue
+            }
+            switch (kind, parts.count) {
+            case ("add_application", 3):
+                guard let application = find(name, applications) else { throw failure("no such application \(name)") }
+                result += application.modules.map { .tuple([.atom("add_module"), .atom($0), .list([])]) }
+                result += startApply(name, type: parts[2].atomValue ?? "permanent")
+            case ("remove_application", 2):
+                if find(name, applications) != nil { throw failure("application \(name) is removed but still in the release") }
+                guard let application = find(name, previous) else { throw failure("no such application \(name)") }
+                result.append(apply("stop", name))
+                result += application.modules.map(remove)
+                result += [.tuple([.atom("purge"), .list(application.modules.map(Term.atom))]), apply("unload", name)]
+            case ("restart_application", 2):
+                guard let before = find(name, previous), let after = find(name, applications) else { throw failure("no such application \(name)") }
+                result.append(apply("stop", name))
+                result += before.modules.map(remove)
+                result.append(.tuple([.atom("purge"), .list(before.modules.map(Term.atom))]))
+                result += after.modules.map { .tuple([.atom("add_module"), .atom($0), .list([])]) }
+                result += startApply(name, type: after.type)
+            default:
+                result.append(instruction)
+            }
+        }
+        return result
+    }
+
+    static func translateAddModuleInstructions(_ script: [Term]) -> [Term] {
+        script.map { instruction in
+            guard let parts = instruction.tupleElements, parts.count == 3, parts[0] == .atom("add_module") else { return instruction }
+            // The purge method does not matter: the module is new.
+            return .tuple([.atom("load_module"), parts[1], brutal, brutal, parts[2]])
+        }
+    }
+
+    // MARK: DEPENDENCIES (translate_dependent_instrs/4, translate_dep_to_low/3)
+
+    static let dependentKinds: Set<String> = ["update", "load_module", "add_module", "delete_module"]
+
+    static func dependentModule(_ instruction: Term) -> String? {
+        guard let parts = instruction.tupleElements, parts.count > 1, let kind = parts[0].atomValue, dependentKinds.contains(kind) else { return nil }
+        return parts[1].atomValue
+    }
+
+    static func translateDependentInstructions(mode: Mode, _ script: SplitScript, applications: [RelupApplication]) throws(PlanningError) -> SplitScript {
+        // make_dependency_graph/1: a vertex per dependent instruction (position N), edges Mod -> each DepMod.
+        var position = [String: Int](), instructionOf = [String: Term](), dependsOn = [String: [String]]()
+        var counter = 0
+        for instruction in script.after {
+            guard let module = dependentModule(instruction), let parts = instruction.tupleElements else { continue }
+            counter += 1
+            guard position[module] == nil else { throw failure("module \(module) has more than one instruction") }
+            position[module] = counter
+            instructionOf[module] = instruction
+            dependsOn[module] = parts.last?.listElements?.compactMap(\.atomValue) ?? []
+        }
+        for (_, dependencies) in dependsOn {
+            for dependency in dependencies where position[dependency] == nil {
+                throw failure("module \(dependency) is named as a dependency but has no instruction in the upgrade")
+            }
+        }
+        var before = script.before, after = [Term]()
+        var handled = Set<String>()
+        for instruction in script.after {
+            guard let module = dependentModule(instruction) else {
+                after.append(instruction)
+                continue
+            }
+            if handled.contains(module) { continue }
+            let group = dependentGroup(of: module, dependsOn: dependsOn, position: position)
+            handled.formUnion(group)
+            let (objectCode, low) = try translateDependentToLow(mode: mode, group.compactMap { instructionOf[$0] }, applications: applications)
+            before += objectCode
+            after += low
+        }
+        return SplitScript(before: before, after: after)
+    }
+
+    /// get_dependent_instructions/3: the weakly connected component of `module`, its strong components in
+    /// topological order (dependents first), each ordered by input position. Where several orders are valid,
+    /// systools' choice follows ETS hash order; ours takes the component with the earliest instruction.
+    static func dependentGroup(of module: String, dependsOn: [String: [String]], position: [String: Int]) -> [String] {
+        var neighbours = [String: Set<String>]()
+        for (from, targets) in dependsOn {
+            for target in targets {
+                neighbours[from, default: []].insert(target)
+                neighbours[target, default: []].insert(from)
+            }
+        }
+        var component = Set<String>([module]), queue = [module]
+        while let next = queue.popLast() {
+            for neighbour in neighbours[next] ?? [] where component.insert(neighbour).inserted { queue.append(neighbour) }
+        }
+        let members = component.sorted { position[$0]! < position[$1]! }
+        let order = InstructionOrder(dependencies: Dictionary(uniqueKeysWithValues: members.map { ($0, Set(dependsOn[$0] ?? [])) }))
+        // InstructionOrder puts dependencies first; systools puts dependents first: reverse the component order.
+        let components = order.components(members)
+        var remaining = Array(components.indices)
+        var componentOf = [String: Int]()
+        for (index, members) in components.enumerated() { for member in members { componentOf[member] = index } }
+        var result = [String]()
+        var emitted = Set<Int>()
+        while !remaining.isEmpty {
+            // A component is ready when no other unemitted component depends on it.
+            let ready = remaining.filter { candidate in
+                !remaining.contains { other in
+                    other != candidate && components[other].contains { member in
+                        (dependsOn[member] ?? []).contains { componentOf[$0] == candidate }
+                    }
+                }
+            }
+            let chosen = ready.min { components[$0].map { position[$0]! }.min()! < components[$1].map { position[$0]! }.min()! } ?? remaining[0]
+            result += components[chosen].sorted { position[$0]! < position[$1]! }
+            emitted.insert(chosen)
+            remaining.removeAll { $0 == chosen }
+        }
+        return result
+    }
+
+    static func translateDependentToLow(mode: Mode, _ instructions: [Term], applications: [RelupApplication]) throws(PlanningError) -> ([Term], [Term]) {
+        var updateModules = [Term](), loadRemove = [[Term]]()
+        for instruction in instructions {
+            guard let parts = instruction.tupleElements, let kind = parts.first?.atomValue else { continue }
+            switch kind {
+            case "update":
+                updateModules.append(parts[3] == .atom("default") ? parts[1] : .tuple([parts[1], parts[3]]))
+                loadRemove.append([.tuple([.atom("load"), .tuple([parts[1], parts[5], parts[6]])])])
+            case "load_module":
+                loadRemove.append([.tuple([.atom("load"), .tuple([parts[1], parts[2], parts[3]])])])
+            case "delete_module":
+                loadRemove.append([.tuple([.atom("remove"), .tuple([parts[1], brutal, brutal])]), .tuple([.atom("purge"), .list([parts[1]])])])
+            default:
+                break
+            }
+        }
+        let suspend: [Term] = updateModules.isEmpty ? [] : [.tuple([.atom("suspend"), .list(updateModules)])]
+        let resume: [Term] = updateModules.isEmpty ? [] : [.tuple([.atom("resume"), .list(updateModules.reversed().map { $0.tupleElements?.first ?? $0 })])]
+        let flat = loadRemove.flatMap { $0 }
+        var objectCode = [Term]()
+        for instruction in flat where isKind(instruction, "load") {
+            guard let module = instruction.tupleElements?[1].tupleElements?.first?.atomValue else { continue }
+            guard let application = applications.first(where: { $0.modules.contains(module) }) else {
+                throw failure("module \(module) is in no application of the release")
+            }
+            objectCode.append(.tuple([.atom("load_object_code"), .tuple([.atom(application.name), .text(application.version), .list([.atom(module)])])]))
+        }
+        func codeChange(_ direction: String, _ filter: (String) -> Bool) -> [Term] {
+            let entries: [Term] = instructions.compactMap { instruction in
+                guard let parts = instruction.tupleElements, parts.first == .atom("update"), let modType = parts[2].atomValue, filter(modType),
+                      let change = parts[4].tupleElements, change.count == 2, change[0] == .atom("advanced") else { return nil }
+                return .tuple([parts[1], change[1]])
+            }
+            return entries.isEmpty ? [] : [.tuple([.atom("code_change"), .atom(direction), .list(entries)])]
+        }
+        switch mode {
+        case .up:
+            // Modules are loaded in the reverse order of dependency (what is called first).
+            return (objectCode, suspend + loadRemove.reversed().flatMap { $0 } + codeChange("up", { _ in true }) + resume)
+        case .down:
+            return (objectCode, suspend + codeChange("down", { $0 == "dynamic" }) + flat + codeChange("down", { $0 == "static" }) + resume)
+        }
+    }
+
+    // MARK: MERGE LOAD_OBJECT_CODE (merge_load_object_code/1): one entry per application, order kept
+
+    static func mergeLoadObjectCode(_ before: [Term]) throws(PlanningError) -> [Term] {
+        var found = before.filter { isKind($0, "load_object_code") }
+        let rest = before.filter { !isKind($0, "load_object_code") }
+        func union(_ a: [Term], _ b: [Term]) -> [Term] { a.filter { !b.contains($0) } + b }
+        var merged = [Term]()
+        while !found.isEmpty {
+            let first = found.removeFirst()
+            guard let triple = first.tupleElements?[1].tupleElements, triple.count == 3 else { continue }
+            var same = [[Term]](), other = [Term]()
+            for candidate in found {
+                guard let candidateTriple = candidate.tupleElements?[1].tupleElements, candidateTriple.count == 3, candidateTriple[0] == triple[0] else {
+                    other.append(candidate)
+                    continue
+                }
+                guard candidateTriple[1] == triple[1] else {
+                    throw failure("application \(TermWriter.render(triple[0])) is loaded at two versions, \(TermWriter.render(triple[1])) and \(TermWriter.render(candidateTriple[1]))")
+                }
+                same.append(candidateTriple[2].listElements ?? [])
+            }
+            let laterModules = same.reversed().reduce([Term]()) { result, modules in union(modules, result) }
+            merged.append(.tuple([.atom("load_object_code"), .tuple([triple[0], triple[1], .list(union(triple[2].listElements ?? [], laterModules))])]))
+            found = other
+        }
+        return merged + rest
+    }
+
+    // MARK: EMULATOR RESTARTS (sort_emulator_restart/3)
+
+    static func sortEmulatorRestart(mode: Mode, _ script: SplitScript) -> SplitScript {
+        var before = script.before, after = script.after
+        let newEmulator = Term.atom("restart_new_emulator"), restart = Term.atom("restart_emulator")
+        if after.contains(newEmulator) {
+            after.removeAll { $0 == newEmulator }
+            if mode == .up { before.insert(newEmulator, at: 0) } else { after.append(restart) }
+        }
+        if after.contains(restart) {
+            after.removeAll { $0 == restart }
+            after.append(restart)
+        }
+        return SplitScript(before: before, after: after)
+    }
+
+    // MARK: SYNTAX (check_op/1)
+
+    /// Why an expanded appup instruction is malformed, or `nil` if systools accepts it.
+    static func checkInstruction(_ instruction: Term) -> String? {
+        let bad = "malformed instruction \(TermWriter.render(instruction))"
+        if let atom = instruction.atomValue {
+            return ["point_of_no_return", "restart_new_emulator", "restart_emulator"].contains(atom) ? nil : bad
+        }
+        if instruction.isList { return bad }
+        guard let parts = instruction.tupleElements, let kind = parts.first?.atomValue else { return bad }
+        func atom(_ term: Term) -> Bool { term.atomValue != nil }
+        func atoms(_ term: Term) -> Bool { term.listElements?.allSatisfy(atom) ?? false }
+        func purge(_ term: Term) -> Bool { term == .atom("soft_purge") || term == brutal }
+        func change(_ term: Term) -> Bool { term == .atom("soft") || (term.tupleElements.map { $0.count == 2 && $0[0] == .atom("advanced") } ?? false) }
+        func timeout(_ term: Term) -> Bool {
+            if term == .atom("default") || term == .atom("infinity") { return true }
+            if case .integer(let value) = term { return value > 0 }
+            return false
+        }
+        let valid: Bool
+        switch (kind, parts.count) {
+        // Only expanded forms: check_op/1 runs after expand_script/1, which fills in the short ones.
+        case ("load_module", 5): valid = atom(parts[1]) && purge(parts[2]) && purge(parts[3]) && atoms(parts[4])
+        case ("update", 6): valid = atom(parts[1]) && change(parts[2]) && purge(parts[3]) && purge(parts[4]) && atoms(parts[5])
+        case ("update", 7): valid = atom(parts[1]) && timeout(parts[2]) && change(parts[3]) && purge(parts[4]) && purge(parts[5]) && atoms(parts[6])
+        case ("update", 8):
+            valid = atom(parts[1]) && (parts[2] == .atom("static") || parts[2] == .atom("dynamic")) && timeout(parts[3]) && change(parts[4])
+                && purge(parts[5]) && purge(parts[6]) && atoms(parts[7])
+        case ("add_module", 2), ("delete_module", 2): valid = atom(parts[1])
+        case ("add_module", 3), ("delete_module", 3): valid = atom(parts[1]) && atoms(parts[2])
+        case ("remove_application", 2), ("restart_application", 2): valid = atom(parts[1])
+        case ("add_application", 3): valid = atom(parts[1]) && ReleaseResource.Entry.types.contains(parts[2].atomValue ?? "")
+        case ("load_object_code", 2):
+            valid = parts[1].tupleElements.map { $0.count == 3 && atom($0[0]) && $0[1].stringValue != nil && atoms($0[2]) } ?? false
+        case ("load", 2), ("remove", 2):
+            valid = parts[1].tupleElements.map { $0.count == 3 && atom($0[0]) && purge($0[1]) && purge($0[2]) } ?? false
+        case ("purge", 2), ("resume", 2), ("stop", 2), ("start", 2): valid = atoms(parts[1])
+        case ("suspend", 2):
+            valid = parts[1].listElements?.allSatisfy { atom($0) || ($0.tupleElements.map { $0.count == 2 && atom($0[0]) && timeout($0[1]) } ?? false) } ?? false
+        case ("code_change", 2): valid = parts[1].listElements?.allSatisfy { $0.tupleElements?.count == 2 } ?? false
+        case ("code_change", 3):
+            valid = (parts[1] == .atom("up") || parts[1] == .atom("down")) && (parts[2].listElements?.allSatisfy { $0.tupleElements?.count == 2 } ?? false)
+        case ("apply", 2): valid = parts[1].tupleElements.map { $0.count == 3 && atom($0[0]) && atom($0[1]) && $0[2].isList } ?? false
+        case ("sync_nodes", 3): valid = true
+        default: valid = false
+        }
+        return valid ? nil : bad
+    }
+}
