@@ -22,6 +22,8 @@ let package = Package(
     targets: [
         // zlib from the system (Debian: zlib1g-dev), for gzip-compressed beams and compressed ETF (tag 80).
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // libarchive from the system (Debian: libarchive-dev), for upgrade archives.
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         // Internal helpers shared by the layers (zlib, whole-file reads); not a product.
         .target(name: "SystemSupport", dependencies: ["CZlib"]),
         .target(name: "ErlangTerm", dependencies: ["SystemSupport"]),
@@ -31,7 +33,10 @@ let package = Package(
         ]),
         .target(name: "ReleaseModel", dependencies: ["ErlangTerm", "Beam"]),
         .target(name: "Planning", dependencies: ["ErlangTerm", "Beam", "ReleaseModel", "SystemSupport"]),
-        .target(name: "Output", dependencies: ["ErlangTerm", "ReleaseModel", "Planning", "SystemSupport"]),
+        .target(name: "Output", dependencies: [
+            "ErlangTerm", "ReleaseModel", "Planning", "SystemSupport", "CArchive",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .executableTarget(name: "relswap", dependencies: [
             "ErlangTerm", "Beam", "ReleaseModel", "Planning", "Output", "SystemSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -89,6 +89,18 @@ public enum RelupBuilder {
                     throw PlanningError(file: file, message: "application \(application.name), \(mode == .up ? "upgrade from" : "downgrade to") \(baseVersion): \(problem)")
                 }
             }
+            // Every module an instruction names must exist where it is loaded from or removed.
+            let baseApplication = base.applications.first { $0.name == application.name }
+            for instruction in expanded {
+                guard let module = dependentModule(instruction) ?? lowLevelModule(instruction) else { continue }
+                let deleting = isKind(instruction, "delete_module") || isKind(instruction, "remove")
+                let (owner, ownerVersion) = (mode == .up) != deleting ? (application.modules, application.version)
+                                                                     : (baseApplication?.modules ?? [], baseVersion)
+                guard owner.contains(module) else {
+                    throw PlanningError(file: file, message: "application \(application.name), \(mode == .up ? "upgrade from" : "downgrade to") \(baseVersion): \(TermWriter.render(instruction)) names module \(module), which \(application.name) \(ownerVersion) does not have",
+                                        hint: "fix the appup, or add the module to the application's modules list")
+                }
+            }
             scripts.append(expanded)
         }
         // prepend_add_app_scripts/4 and append_remove_app_scripts/4.
@@ -293,6 +305,12 @@ public enum RelupBuilder {
     // MARK: DEPENDENCIES (translate_dependent_instrs/4, translate_dep_to_low/3)
 
     static let dependentKinds: Set<String> = ["update", "load_module", "add_module", "delete_module"]
+
+    /// The module of `{load, {M, ...}}` and `{remove, {M, ...}}`.
+    static func lowLevelModule(_ instruction: Term) -> String? {
+        guard isKind(instruction, "load") || isKind(instruction, "remove") else { return nil }
+        return instruction.tupleElements?[1].tupleElements?.first?.atomValue
+    }
 
     static func dependentModule(_ instruction: Term) -> String? {
         guard let parts = instruction.tupleElements, parts.count > 1, let kind = parts[0].atomValue, dependentKinds.contains(kind) else { return nil }

@@ -129,40 +129,7 @@ struct GenerateAppups: ParsableCommand {
     }
 
     func versions(old: ReleaseRoot, new: ReleaseRoot, separate: Bool) throws(ReleaseModelError) -> (String, String) {
-        if separate {
-            guard let from = fromVersion ?? old.permanentVersion() else {
-                throw ReleaseModelError(file: old.path, message: "has no permanent version (no start_erl.data, no RELEASES, several versions)", hint: "pass --from-version")
-            }
-            guard let to = toVersion ?? new.permanentVersion() else {
-                throw ReleaseModelError(file: new.path, message: "has no permanent version (no start_erl.data, no RELEASES, several versions)", hint: "pass --to-version")
-            }
-            return (from, to)
-        }
-        let all = new.versions()
-        if let fromVersion, let toVersion { return (fromVersion, toVersion) }
-        let permanent = new.permanentVersion()
-        if let fromVersion {
-            guard let to = all.last(where: { $0 != fromVersion }) else {
-                throw ReleaseModelError(file: new.path, message: "holds only version \(fromVersion)", hint: "build the new version into the same root, or pass --previous")
-            }
-            return (fromVersion, to)
-        }
-        if let toVersion {
-            guard let from = permanent.flatMap({ $0 == toVersion ? nil : $0 }) ?? all.last(where: { ApplicationCatalog.isNewer(toVersion, than: $0) }) else {
-                throw ReleaseModelError(file: new.path, message: "has no version to upgrade to \(toVersion) from", hint: "pass --from-version")
-            }
-            return (from, toVersion)
-        }
-        guard let base = permanent ?? all.first else {
-            throw ReleaseModelError(file: new.path, message: "has no release versions in releases/")
-        }
-        // The permanent version and the newest other one; when the build tool already made the newest
-        // version permanent (relx, mix), the one before it.
-        if let newer = all.last(where: { ApplicationCatalog.isNewer($0, than: base) }) { return (base, newer) }
-        guard let older = all.last(where: { ApplicationCatalog.isNewer(base, than: $0) }) else {
-            throw ReleaseModelError(file: new.path, message: "holds only version \(base)", hint: "pass --previous with the old release's root")
-        }
-        return (older, base)
+        try CommandSupport.versions(old: old, new: new, separate: separate, fromVersion: fromVersion, toVersion: toVersion)
     }
 
     func report(plan: AppupPlan, written: [String], gaps: [AppupCoverageGap]?) {

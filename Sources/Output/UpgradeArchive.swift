@@ -1,0 +1,142 @@
+import CArchive
+import Crypto
+import Foundation
+import SystemSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A reproducible gzip-compressed tar, written through libarchive, that `erl_tar` (and so
+/// `release_handler:unpack_release/1`) extracts.
+///
+/// Entries are sorted by path, owned by uid/gid 0 with no user or group names, dated `mtime`
+/// (`SOURCE_DATE_EPOCH`, else 0), and the gzip header carries no timestamp: the same files give the
+/// same bytes. File contents are streamed in 64 KiB pieces, never held whole.
+public struct UpgradeArchive {
+    /// One file of the archive: its path in the archive and where its bytes come from.
+    public struct Entry: Sendable, Equatable {
+        public var path: String
+        public var source: String
+        public init(path: String, source: String) {
+            self.path = path
+            self.source = source
+        }
+    }
+
+    public var entries: [Entry]
+    public var mtime: Int
+
+    public init(entries: [Entry], mtime: Int = UpgradeArchive.defaultModificationTime) {
+        self.entries = entries.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+        self.mtime = mtime
+    }
+
+    /// `SOURCE_DATE_EPOCH` if set (reproducible-builds.org), else 0.
+    public static var defaultModificationTime: Int {
+        ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap(Int.init) ?? 0
+    }
+
+    /// Every file under `directory`, as entries under `prefix` (symbolic links followed).
+    public static func entries(under directory: String, prefix: String) -> [Entry] {
+        guard let enumerator = FileManager.default.enumerator(atPath: directory) else { return [] }
+        var entries = [Entry]()
+        while let relative = enumerator.nextObject() as? String {
+            let path = directory + "/" + relative
+            if !FileTree.isDirectory(path) { entries.append(Entry(path: prefix + "/" + relative, source: path)) }
+        }
+        return entries
+    }
+
+    /// Writes the archive to `path` (through a temporary file renamed at the end); returns its size and sha256.
+    public func write(to path: String) throws(OutputError) -> (size: Int, sha256: String) {
+        // Non-ASCII names: libarchive converts from the locale's character set (see docs: swift notes).
+        setlocale(LC_CTYPE, "C.UTF-8")
+        let temporary = "\(path).relswap-\(getpid())"
+        guard let archive = archive_write_new() else { throw OutputError(path: path, message: "libarchive could not start a writer") }
+        defer { archive_write_free(archive) }
+        func check(_ status: Int32, _ what: String) throws(OutputError) {
+            guard status == ARCHIVE_OK else {
+                let message = archive_error_string(archive).map { String(cString: $0) } ?? "status \(status)"
+                throw OutputError(path: path, message: "\(what): \(message)")
+            }
+        }
+        do throws(OutputError) {
+            try check(archive_write_add_filter_gzip(archive), "gzip filter")
+            try check(archive_write_set_format_pax_restricted(archive), "tar format")
+            try check(archive_write_set_options(archive, "gzip:!timestamp"), "gzip options")
+            try check(archive_write_open_filename(archive, temporary), "opening the archive")
+            var directories = Set<String>()
+            for entry in entries {
+                // Directory entries first, so that extraction gives them sane permissions.
+                var parents = [String]()
+                var parent = (entry.path as NSString).deletingLastPathComponent
+                while !parent.isEmpty && !directories.contains(parent) {
+                    parents.append(parent)
+                    directories.insert(parent)
+                    parent = (parent as NSString).deletingLastPathComponent
+                }
+                for directory in parents.reversed() { try writeHeader(archive, path: directory + "/", size: 0, directory: true, mode: 0o755, check: check) }
+                try writeFile(archive, entry, check: check)
+            }
+            try check(archive_write_close(archive), "closing the archive")
+            try FileTree.rename(temporary, path)
+        } catch {
+            FileTree.remove(temporary)
+            throw error
+        }
+        return try Self.digest(path)
+    }
+
+    private func writeHeader(_ archive: OpaquePointer, path: String, size: Int, directory: Bool, mode: UInt32,
+                             check: (Int32, String) throws(OutputError) -> Void) throws(OutputError) {
+        guard let header = archive_entry_new() else { throw OutputError(path: path, message: "libarchive could not make an entry") }
+        defer { archive_entry_free(header) }
+        archive_entry_set_pathname(header, path)
+        archive_entry_set_size(header, la_int64_t(size))
+        archive_entry_set_filetype(header, directory ? relswap_archive_directory : relswap_archive_regular_file)
+        archive_entry_set_perm(header, mode_t(mode))
+        archive_entry_set_mtime(header, time_t(mtime), 0)
+        archive_entry_set_uid(header, 0)
+        archive_entry_set_gid(header, 0)
+        try check(archive_write_header(archive, header), "adding \(path)")
+    }
+
+    private func writeFile(_ archive: OpaquePointer, _ entry: Entry, check: (Int32, String) throws(OutputError) -> Void) throws(OutputError) {
+        guard let info = FileTree.status(entry.source) else { throw FileTree.systemError(entry.source, "read it") }
+        let mode: UInt32 = (info.st_mode & 0o111) != 0 ? 0o755 : 0o644
+        try writeHeader(archive, path: entry.path, size: Int(info.st_size), directory: false, mode: mode, check: check)
+        let descriptor = open(entry.source, O_RDONLY)
+        guard descriptor >= 0 else { throw FileTree.systemError(entry.source, "open it") }
+        defer { close(descriptor) }
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw FileTree.systemError(entry.source, "read it")
+            }
+            if count == 0 { break }
+            let written = buffer.withUnsafeBytes { archive_write_data(archive, $0.baseAddress, count) }
+            guard written == count else {
+                throw OutputError(path: entry.source, message: "could not add it to the archive: \(archive_error_string(archive).map { String(cString: $0) } ?? "short write")")
+            }
+        }
+    }
+
+    /// Size and sha256 (hex) of a file, read in pieces.
+    static func digest(_ path: String) throws(OutputError) -> (size: Int, sha256: String) {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { throw FileTree.systemError(path, "open it") }
+        defer { close(descriptor) }
+        var hasher = SHA256()
+        var size = 0
+        var buffer = [UInt8](repeating: 0, count: 256 * 1024)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if count <= 0 { break }
+            size += count
+            buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+        }
+        return (size, hasher.finalize().map { String(format: "%02x", $0) }.joined())
+    }
+}

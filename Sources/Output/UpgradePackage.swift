@@ -1,0 +1,51 @@
+import Foundation
+import Planning
+import ReleaseModel
+
+/// The upgrade package `release_handler:unpack_release/1` installs: `<name>_<vsn>.tar.gz` holding
+/// `releases/<name>_<vsn>.rel` (found by the package name), `releases/<vsn>/` (the `.rel`, `start.boot`, `relup`,
+/// `sys.config`, `vm.args`, ...), and `lib/<app>-<vsn>/` for the new release's applications (only the ones whose
+/// version changed, with `delta`: `release_handler` extracts with `keep_old_files` and finds the others installed).
+public struct UpgradePackage {
+    public var root: ReleaseRoot
+    public var release: ReleaseResource
+    /// The relup to pack (it is put in place in the release only once the archive is written).
+    public var relupFile: String
+    /// With `delta`, the applications to pack; `nil` packs them all.
+    public var applications: Set<String>?
+
+    public init(root: ReleaseRoot, release: ReleaseResource, relupFile: String, applications: Set<String>? = nil) {
+        self.root = root
+        self.release = release
+        self.relupFile = relupFile
+        self.applications = applications
+    }
+
+    /// `<name>_<vsn>`: the name to give `unpack_release/1`.
+    public var packageName: String { "\(release.name)_\(release.version)" }
+
+    public func entries() throws(OutputError) -> [UpgradeArchive.Entry] {
+        let releaseDirectory = "\(root.path)/releases/\(release.version)"
+        guard FileManager.default.fileExists(atPath: releaseDirectory + "/start.boot") else {
+            throw OutputError(path: releaseDirectory, message: "has no start.boot, which install_release needs",
+                              hint: "regenerate the release with relswap generate")
+        }
+        guard let relFile = root.relFile(version: release.version) else {
+            throw OutputError(path: releaseDirectory, message: "has no .rel file")
+        }
+        var entries = [UpgradeArchive.Entry(path: "releases/\(packageName).rel", source: relFile)]
+        for entry in UpgradeArchive.entries(under: releaseDirectory, prefix: "releases/\(release.version)")
+        where !entry.path.hasSuffix("/relup") && !entry.path.contains(".relswap-") {
+            entries.append(entry)
+        }
+        entries.append(.init(path: "releases/\(release.version)/relup", source: relupFile))
+        for application in release.applications where applications?.contains(application.name) ?? true {
+            let directory = root.applicationDirectory(application.name, version: application.version)
+            guard FileTree.isDirectory(directory) else {
+                throw OutputError(path: directory, message: "is missing from the release", hint: "regenerate the release")
+            }
+            entries += UpgradeArchive.entries(under: directory, prefix: "lib/\(application.name)-\(application.version)")
+        }
+        return entries
+    }
+}

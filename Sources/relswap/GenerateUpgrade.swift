@@ -1,0 +1,151 @@
+import ArgumentParser
+import ErlangTerm
+import Foundation
+import Output
+import Planning
+import ReleaseModel
+
+struct GenerateUpgrade: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate-upgrade",
+        abstract: "Write the relup and pack <name>_<vsn>.tar.gz, the upgrade release_handler installs on a running node.",
+        discussion: """
+        The relup is made as systools:make_relup/4 makes it, from the releases' .rel files and the new \
+        applications' appups (relswap generate-appups writes them): one script per previous release, to upgrade \
+        from it and to downgrade to it. It is written to releases/<vsn>/relup of the current release, and packed \
+        with releases/<name>_<vsn>.rel, releases/<vsn>/ and lib/<app>-<vsn>/ into <name>_<vsn>.tar.gz (--delta: \
+        only the applications whose version changed). The archive is reproducible (SOURCE_DATE_EPOCH sets its dates).
+
+        On the node: copy the archive into its releases/ directory, then release_handler:unpack_release("<name>_<vsn>"), \
+        install_release("<vsn>"), make_permanent("<vsn>") (relswap-agent does this).
+
+        Exit status: 0 written; 1 the releases cannot be upgraded (a missing appup entry, a malformed instruction, \
+        a module an instruction names but the application lacks, no sasl, no start.boot); 2 a file could not be written; \
+        64 usage error. A failed run leaves no archive and no relup behind.
+
+        Examples:
+          cd rel && relswap generate-upgrade previous_release=snowflake_1
+          relswap generate-upgrade --previous /srv/releases/counter_1 --previous /srv/releases/counter_2 --current rel/counter
+        """)
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(help: ArgumentHelp("A previous release's root (repeatable; rebar2: previous_release=PATH, relative to the current release's parent).", valueName: "path"))
+    var previous: [String] = []
+
+    @Option(help: ArgumentHelp("The new release's root (default: the target of reltool.config or rebar.config here).", valueName: "path"))
+    var current: String?
+
+    @Option(help: ArgumentHelp("reltool.config or rebar.config that says where the current release is.", valueName: "file"))
+    var config: String?
+
+    @Option(help: "With one root holding both versions: the old version (default: the permanent one).")
+    var fromVersion: String?
+
+    @Option(help: "The new version (default: the current root's permanent version, or its newest other one).")
+    var toVersion: String?
+
+    @Option(help: ArgumentHelp("Where to write the archive (default: beside the current release).", valueName: "dir"))
+    var output: String?
+
+    @Flag(help: "Pack only the applications whose version changed.")
+    var delta = false
+
+    @Argument(help: ArgumentHelp("rebar2-style setting: previous_release=PATH.", valueName: "setting"))
+    var settings: [String] = []
+
+    func validate() throws {
+        for setting in settings where !setting.hasPrefix("previous_release=") {
+            throw ValidationError("Unknown setting '\(setting)'; relswap generate-upgrade takes previous_release=PATH.")
+        }
+    }
+
+    func run() throws {
+        do {
+            try generate()
+        } catch let error as ReleaseModelError {
+            CommandSupport.fail("generate-upgrade", error.description, status: 1, json: common.json)
+        } catch let error as PlanningError {
+            CommandSupport.fail("generate-upgrade", error.description, status: 1, json: common.json)
+        } catch let error as OutputError {
+            CommandSupport.fail("generate-upgrade", error.description, status: 2, json: common.json)
+        }
+    }
+
+    func generate() throws {
+        let newRoot: ReleaseRoot
+        if let current {
+            newRoot = try ReleaseRoot(path: CommandSupport.absolute(current))
+        } else {
+            guard let configPath = CommandSupport.configurationPath(config) else {
+                throw ReleaseModelError(file: nil, message: "no current release: pass --current PATH, or run where reltool.config or rebar.config is")
+            }
+            newRoot = try ReleaseRoot(path: CommandSupport.request(configuration: configPath).targetDirectory)
+        }
+        let parent = (newRoot.path as NSString).deletingLastPathComponent
+        let previousPaths = previous + settings.filter { $0.hasPrefix("previous_release=") }.map { String($0.dropFirst("previous_release=".count)) }
+        var bases = [(root: ReleaseRoot, version: String)]()
+        var toVersion = self.toVersion
+        if previousPaths.isEmpty {
+            let (from, to) = try CommandSupport.versions(old: newRoot, new: newRoot, separate: false, fromVersion: fromVersion, toVersion: toVersion)
+            bases.append((newRoot, from))
+            toVersion = to
+        } else {
+            for path in previousPaths {
+                let root = try ReleaseRoot(path: CommandSupport.absolute(path, relativeTo: parent))
+                guard let version = fromVersion ?? root.permanentVersion() else {
+                    throw ReleaseModelError(file: root.path, message: "has no permanent version", hint: "pass --from-version")
+                }
+                bases.append((root, version))
+            }
+        }
+        guard let version = toVersion ?? newRoot.permanentVersion() else {
+            throw ReleaseModelError(file: newRoot.path, message: "has no permanent version", hint: "pass --to-version")
+        }
+        let top = try RelupRelease.load(version: version, of: [newRoot])
+        let baseReleases = try bases.map { (base) throws(PlanningError) in try RelupRelease.load(version: base.version, of: [base.root, newRoot]) }
+        if let same = baseReleases.first(where: { $0.release.version == version }) {
+            throw PlanningError(message: "the previous release is version \(same.release.version) too", hint: "give an older release with --previous")
+        }
+        let relup = try RelupBuilder.relup(top: top, upFrom: baseReleases, downTo: baseReleases)
+
+        // Write the relup beside its final place, pack, then put it in place: a failure leaves neither.
+        let relupPath = "\(newRoot.path)/releases/\(version)/relup"
+        let temporaryRelup = relupPath + ".relswap-\(getpid())"
+        let outputDirectory = output.map { CommandSupport.absolute($0) } ?? parent
+        let upgraded = Set(top.applications.filter { application in
+            baseReleases.allSatisfy { base in base.applications.first { $0.name == application.name }?.version != application.version }
+        }.map(\.name))
+        let package = UpgradePackage(root: newRoot, release: top.release, relupFile: temporaryRelup, applications: delta ? upgraded : nil)
+        let archivePath = "\(outputDirectory)/\(package.packageName).tar.gz"
+        let result: (size: Int, sha256: String)
+        do {
+            try Data(TermWriter.fileContents([relup]).utf8).write(to: URL(fileURLWithPath: temporaryRelup))
+            try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+            result = try UpgradeArchive(entries: package.entries()).write(to: archivePath)
+            if FileManager.default.fileExists(atPath: relupPath) { try FileManager.default.removeItem(atPath: relupPath) }
+            try FileManager.default.moveItem(atPath: temporaryRelup, toPath: relupPath)
+        } catch let error as OutputError {
+            try? FileManager.default.removeItem(atPath: temporaryRelup)
+            throw error
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporaryRelup)
+            throw OutputError(path: relupPath, message: "cannot write the relup: \(error.localizedDescription)")
+        }
+        if common.json {
+            print(JSONValue.object([
+                ("archive", .string(archivePath)), ("delta", .string(delta ? "true" : "false")),
+                ("from", .strings(baseReleases.map(\.release.version))), ("package", .string(package.packageName)),
+                ("relup", .string(relupPath)), ("release", .string(top.release.name)),
+                ("sha256", .string(result.sha256)), ("size", .string(String(result.size))), ("to", .string(version)),
+            ]).text())
+        } else {
+            print("Upgrade \(top.release.name) \(baseReleases.map(\.release.version).joined(separator: ", ")) -> \(version)")
+            print("  relup:   \(relupPath)")
+            print("  archive: \(archivePath) (\(result.size) bytes\(delta ? ", delta" : ""))")
+            print("  sha256:  \(result.sha256)")
+            print("  install: copy it to <release>/releases/, then release_handler:unpack_release(\"\(package.packageName)\"),")
+            print("           install_release(\"\(version)\"), make_permanent(\"\(version)\")")
+        }
+    }
+}
