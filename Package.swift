@@ -50,6 +50,7 @@ let package = Package(
         .testTarget(name: "GenerateTests", dependencies: ["TestSupport", "ErlangTerm", "ReleaseModel", "Planning", "relswap"]),
         .testTarget(name: "GenerateAppupsTests", dependencies: ["TestSupport", "ErlangTerm", "ReleaseModel", "relswap"]),
         .testTarget(name: "RelupTests", dependencies: ["TestSupport", "ErlangTerm", "ReleaseModel", "Planning"]),
+        .testTarget(name: "GenerateUpgradeTests", dependencies: ["TestSupport", "ErlangTerm"]),
         .testTarget(name: "RelswapCLITests", dependencies: ["TestSupport", "ErlangTerm", "relswap", "relswap-agent"]),
     ],
     swiftLanguageModes: [.v6]
