@@ -1,0 +1,93 @@
+import ErlangTerm
+import Foundation
+import TestSupport
+import Testing
+
+@Suite struct GenerateUpgradeTests {
+    /// Counter 1 and 2 as two release roots, with the appup generated.
+    static func counterPair(in directory: URL, appup: Bool = true) throws -> (old: URL, new: URL) {
+        var roots = [URL]()
+        for version in [1, 2] {
+            let lib = directory.appendingPathComponent("lib\(version)")
+            try ErlangBuild.compileIntoLibDirectory(ErlangBuild.fixture("counter/v\(version)"), libDirectory: lib, version: String(version))
+            let root = directory.appendingPathComponent("counter_\(version)")
+            let result = try Products.run("relswap", ["generate", "--no-erts", "--name", "counter", "--version", String(version),
+                                                      "--app", "counter", "--lib-dir", lib.path, "--target-dir", root.path])
+            guard result.status == 0 else { throw ErlangOracle.Failure(description: result.standardError) }
+            roots.append(root)
+        }
+        if appup {
+            let result = try Products.run("relswap", ["generate-appups", "--previous", roots[0].path, "--current", roots[1].path])
+            guard result.status == 0 else { throw ErlangOracle.Failure(description: result.standardError) }
+        }
+        return (roots[0], roots[1])
+    }
+
+    @Test func theArchiveIsReproducibleAndHasTheLayoutReleaseHandlerNeeds() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (old, new) = try Self.counterPair(in: directory)
+        var digests = [String]()
+        for run in 1...2 {
+            let out = directory.appendingPathComponent("out\(run)")
+            let result = try Products.run("relswap", ["generate-upgrade", "--previous", old.path, "--current", new.path, "--output", out.path, "--json"],
+                                          environment: ["SOURCE_DATE_EPOCH": "1700000000"])
+            #expect(result.status == 0, "\(result.standardError)")
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+            digests.append(report["sha256"] as? String ?? "")
+            #expect(report["archive"] as? String == out.appendingPathComponent("counter_2.tar.gz").path)
+        }
+        #expect(digests[0] == digests[1] && digests[0].count == 64, "byte-identical archives")
+        // erl_tar, as release_handler uses it, lists the entries.
+        let listing = try ErlangOracle.evaluate("""
+            {ok, Names} = erl_tar:table("\(directory.path)/out1/counter_2.tar.gz", [compressed, verbose]), \
+            [io:format("~s ~p ~p~n", [N, Uid, MTime]) || {N, _, _, MTime, _, Uid, _} <- Names]
+            """)
+        let lines = listing.split(separator: "\n").map(String.init)
+        for required in ["releases/counter_2.rel", "releases/2/counter.rel", "releases/2/start.boot", "releases/2/relup",
+                         "releases/2/sys.config", "releases/2/vm.args", "lib/counter-2/ebin/counter.beam", "lib/kernel-"] {
+            #expect(lines.contains { $0.hasPrefix(required) }, "\(required) is in the archive")
+        }
+        #expect(lines.allSatisfy { $0.hasSuffix(" 0 1700000000") }, "owner 0 and the SOURCE_DATE_EPOCH date: \(lines.prefix(3))")
+        // The relup went into the release, and is what systools would read.
+        let relup = try TermReader.consult(path: new.appendingPathComponent("releases/2/relup").path)
+        #expect(relup.count == 1 && relup[0].tupleElements?.first == "2")
+    }
+
+    @Test func aMissingAppupEntryLeavesNoArchiveAndNoRelup() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (old, new) = try Self.counterPair(in: directory, appup: false)
+        let appup = new.appendingPathComponent("lib/counter-2/ebin/counter.appup")
+        try "{\"2\", [{\"0.9\", [{load_module, counter}]}], [{\"0.9\", []}]}.\n".write(to: appup, atomically: true, encoding: .utf8)
+        let result = try Products.run("relswap", ["generate-upgrade", "--previous", old.path, "--current", new.path])
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("\(appup.path): application counter has no upgrade from 1 in its appup"))
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("counter_2.tar.gz").path))
+        #expect(!FileManager.default.fileExists(atPath: new.appendingPathComponent("releases/2/relup").path))
+    }
+
+    @Test func anInstructionForAModuleTheApplicationLacksIsAnError() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (old, new) = try Self.counterPair(in: directory, appup: false)
+        let appup = new.appendingPathComponent("lib/counter-2/ebin/counter.appup")
+        try "{\"2\", [{\"1\", [{load_module, counter_ghost}]}], [{\"1\", []}]}.\n".write(to: appup, atomically: true, encoding: .utf8)
+        let result = try Products.run("relswap", ["generate-upgrade", "--previous", old.path, "--current", new.path])
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("names module counter_ghost, which counter 2 does not have"))
+        #expect(!FileManager.default.fileExists(atPath: new.appendingPathComponent("releases/2/relup").path))
+    }
+
+    @Test func aReleaseWithoutStartBootIsRefused() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (old, new) = try Self.counterPair(in: directory)
+        try FileManager.default.removeItem(at: new.appendingPathComponent("releases/2/start.boot"))
+        let result = try Products.run("relswap", ["generate-upgrade", "--previous", old.path, "--current", new.path])
+        #expect(result.status == 2)
+        #expect(result.standardError.contains("has no start.boot, which install_release needs"))
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("counter_2.tar.gz").path))
+        #expect(!FileManager.default.fileExists(atPath: new.appendingPathComponent("releases/2/relup").path))
+    }
+}
