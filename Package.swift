@@ -18,6 +18,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // zlib from the system (Debian: zlib1g-dev), for gzip-compressed beams and compressed ETF (tag 80).
@@ -41,8 +42,18 @@ let package = Package(
             "ErlangTerm", "Beam", "ReleaseModel", "Planning", "Output", "SystemSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // The distribution protocol's messages: needs only NIOCore, so it is tested without sockets.
+        .target(name: "Distribution", dependencies: [
+            "ErlangTerm",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .executableTarget(name: "relswap-agent", dependencies: [
+            "Distribution", "ErlangTerm", "SystemSupport", "CArchive",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "TestSupport", dependencies: ["ErlangTerm"], path: "Tests/TestSupport"),
         .testTarget(name: "ErlangTermTests", dependencies: ["ErlangTerm", "SystemSupport", "TestSupport"]),
@@ -51,6 +62,7 @@ let package = Package(
         .testTarget(name: "GenerateAppupsTests", dependencies: ["TestSupport", "ErlangTerm", "ReleaseModel", "relswap"]),
         .testTarget(name: "RelupTests", dependencies: ["TestSupport", "ErlangTerm", "ReleaseModel", "Planning"]),
         .testTarget(name: "GenerateUpgradeTests", dependencies: ["TestSupport", "ErlangTerm"]),
+        .testTarget(name: "AgentTests", dependencies: ["TestSupport", "ErlangTerm"]),
         .testTarget(name: "RelswapCLITests", dependencies: ["TestSupport", "ErlangTerm", "relswap", "relswap-agent"]),
     ],
     swiftLanguageModes: [.v6]

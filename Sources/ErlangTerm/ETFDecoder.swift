@@ -53,6 +53,17 @@ struct ETFDecoder {
         return try decoder.decodeTerm()
     }
 
+    static func decodePrefix(_ bytes: [UInt8]) throws(ErlangTermError) -> (Term, Int) {
+        guard bytes.first == ExternalTermFormat.versionMagic else { throw failure(0, "expected the version byte 131") }
+        if bytes.count > 1, bytes[1] == Tag.compressed {
+            // A compressed term runs to the end of its zlib stream; inside distribution messages OTP does not compress.
+            throw failure(1, "a compressed term cannot be followed by another")
+        }
+        var decoder = ETFDecoder(bytes, offset: 1)
+        let term = try decoder.decodeTerm()
+        return (term, decoder.reader.offset)
+    }
+
     private static func failure(_ offset: Int, _ message: String, hint: String? = nil) -> ErlangTermError {
         ErlangTermError(file: nil, location: .byte(offset), message: message, hint: hint)
     }

@@ -69,6 +69,12 @@ public enum ExternalTermFormat {
         return encoder.output
     }
 
+    /// Decodes the term at the start of `bytes` (which begins with the version byte) and says how many bytes
+    /// it took, as `binary_to_term(Bin, [used])` does. Distribution messages put terms back to back.
+    public static func decodePrefix(_ bytes: [UInt8]) throws(ErlangTermError) -> (term: Term, length: Int) {
+        try ETFDecoder.decodePrefix(bytes)
+    }
+
     /// Decodes a binary as `binary_to_term/1` does, compressed terms (tag 80) included; as there,
     /// bytes after the term are ignored.
     /// - Throws: `ErlangTermError` with the byte offset of the problem; never traps on bad input.

@@ -1,17 +1,193 @@
 import ArgumentParser
+import Distribution
+import ErlangTerm
+import Foundation
 
 @main
-struct RelswapAgent: ParsableCommand {
+struct RelswapAgent: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "relswap-agent",
         abstract: "Apply Relswap upgrade archives to running Erlang nodes over the distribution protocol.",
         discussion: """
-        This build only prints its version and this usage: the node commands (releases, unpack, install, \
-        permanent, downgrade, remove, upgrade) are not implemented yet.
-        """,
-        version: "0.1.0")
+        relswap-agent speaks Erlang's distribution protocol itself (epmd lookup, the version 6 handshake, calls \
+        through rex) as a hidden node: no erl, erl_call or release scripts are needed on its host.
 
-    func run() throws {
-        print(Self.helpMessage())
+        Exit status: 0 done; 1 a call or the archive failed; 2 a node is unreachable; 3 a node refused the cookie; \
+        4 unpack failed; 5 check_install_release failed; 6 install failed; 7 the health check failed (the node \
+        was rolled back); 8 make_permanent failed; 64 usage error.
+        """,
+        version: "0.1.0",
+        subcommands: [Releases.self, Call.self, Unpack.self, Install.self, Permanent.self, Downgrade.self, Remove.self, Upgrade.self])
+}
+
+struct Releases: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the releases a node knows (release_handler:which_releases/0).")
+    @OptionGroup var agent: AgentOptions
+
+    func run() async throws {
+        let agent = self.agent
+        try await agent.runOnNodes { node in
+            try await agent.withSession(node) { session in
+                let releases = try await ReleaseSteps.which(&session)
+                return releases.map { "\($0.name) \($0.version) \($0.status)" }.joined(separator: "; ")
+            }
+        }
+    }
+}
+
+struct Call: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Call Module:Function(Arguments) on the nodes and print the result.",
+                                                    discussion: "Arguments is an Erlang list, as text: relswap-agent call lists reverse '[\"abc\"]' --node n1")
+    @OptionGroup var agent: AgentOptions
+    @Argument(help: "The module.") var module: String
+    @Argument(help: "The function.") var function: String
+    @Argument(help: "The arguments, an Erlang list.") var arguments: String = "[]"
+
+    func run() async throws {
+        let agent = self.agent, module = self.module, function = self.function
+        guard let list = (try? TermReader.parseTerm(arguments))?.listElements else {
+            throw ValidationError("Arguments must be an Erlang list, such as [] or [\"abc\", 1].")
+        }
+        try await agent.runOnNodes { node in
+            try await agent.withSession(node) { session in
+                let answer = try await session.call(module, function, list)
+                if let parts = answer.tupleElements, parts.first == .atom("badrpc") {
+                    throw AgentFailure(.call, "\(module):\(function) failed on the node: \(TermWriter.render(parts[1]))")
+                }
+                return TermWriter.render(answer)
+            }
+        }
+    }
+}
+
+struct Unpack: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Send an upgrade archive to the nodes and unpack it there.")
+    @OptionGroup var agent: AgentOptions
+    @Argument(help: "The archive, <name>_<vsn>.tar.gz.") var archive: String
+
+    func run() async throws {
+        let agent = self.agent
+        let check = try Self.checkArchive(archive)
+        try await agent.runOnNodes { node in
+            try await agent.withSession(node) { session in
+                try await ReleaseSteps.unpack(&session, check)
+                return "unpacked \(check.releaseName) \(check.version)"
+            }
+        }
+    }
+
+    static func checkArchive(_ path: String) throws -> UpgradeArchiveCheck {
+        do {
+            return try UpgradeArchiveCheck(path: path)
+        } catch let failure as AgentFailure {
+            FileHandle.standardError.write(Data("relswap-agent: \(failure.message)\n".utf8))
+            throw ExitCode(failure.step.exitCode)
+        }
+    }
+}
+
+struct Install: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "check_install_release, then install_release of a version unpacked on the nodes.")
+    @OptionGroup var agent: AgentOptions
+    @Argument(help: "The version.") var version: String
+
+    func run() async throws {
+        let agent = self.agent, version = self.version
+        try await agent.runOnNodes { node in
+            try await agent.withSession(node) { session in
+                try await ReleaseSteps.install(&session, version)
+                return "installed \(version)"
+            }
+        }
+    }
+}
+
+struct Permanent: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Make a version permanent on the nodes (the one that boots after a restart).")
+    @OptionGroup var agent: AgentOptions
+    @Argument(help: "The version.") var version: String
+
+    func run() async throws {
+        let agent = self.agent, version = self.version
+        try await agent.runOnNodes { node in
+            try await agent.withSession(node) { session in
+                try await ReleaseSteps.permanent(&session, version)
+                return "made \(version) permanent"
+            }
+        }
+    }
+}
+
+struct Downgrade: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Install an older version still on the nodes, and make it permanent.")
+    @OptionGroup var agent: AgentOptions
+    @Flag(help: "Do not make it permanent.") var noPermanent = false
+    @Argument(help: "The version.") var version: String
+
+    func run() async throws {
+        let agent = self.agent, version = self.version, noPermanent = self.noPermanent
+        try await agent.runOnNodes { node in
+            try await agent.withSession(node) { session in
+                try await ReleaseSteps.install(&session, version)
+                if !noPermanent { try await ReleaseSteps.permanent(&session, version) }
+                return "downgraded to \(version)\(noPermanent ? "" : ", permanent")"
+            }
+        }
+    }
+}
+
+struct Remove: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Remove a version from the nodes (release_handler:remove_release/1).")
+    @OptionGroup var agent: AgentOptions
+    @Argument(help: "The version.") var version: String
+
+    func run() async throws {
+        let agent = self.agent, version = self.version
+        try await agent.runOnNodes { node in
+            try await agent.withSession(node) { session in
+                try ReleaseSteps.expectOK(try await session.call("release_handler", "remove_release", [.text(version)]), .call, "remove_release(\"\(version)\")")
+                return "removed \(version)"
+            }
+        }
+    }
+}
+
+struct Upgrade: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Unpack, install, check health, and make permanent: the whole upgrade, node by node.",
+        discussion: """
+        A failed health check (--health-url or --health-call, run after the install) installs the previous \
+        release back and leaves it permanent. With several --node, nodes are upgraded one at a time (or \
+        --parallel N), stopping at the first failure.
+        """)
+    @OptionGroup var agent: AgentOptions
+    @Flag(help: "Stop before make_permanent.") var noPermanent = false
+    @Option(help: "After the install, GET this URL; it must answer 2xx.") var healthURL: String?
+    @Option(help: "After the install, call Module:Function(); it must return ok or true.") var healthCall: String?
+    @Argument(help: "The archive, <name>_<vsn>.tar.gz.") var archive: String
+
+    func run() async throws {
+        let agent = self.agent, noPermanent = self.noPermanent
+        let check = try Unpack.checkArchive(archive)
+        let health = HealthCheck(url: healthURL, call: healthCall)
+        try await agent.runOnNodes { node in
+            try await agent.withSession(node) { session in
+                let previous = try await ReleaseSteps.which(&session).first { $0.status == "permanent" }?.version
+                try await ReleaseSteps.unpack(&session, check)
+                try await ReleaseSteps.install(&session, check.version)
+                if !health.isEmpty {
+                    do {
+                        try await health.run(&session)
+                    } catch let failure as AgentFailure {
+                        guard let previous else { throw failure }
+                        // Roll back: the previous release is still permanent, so installing it is enough.
+                        try await ReleaseSteps.install(&session, previous)
+                        throw AgentFailure(.health, "\(failure.message); rolled back to \(previous), which stays permanent")
+                    }
+                }
+                if !noPermanent { try await ReleaseSteps.permanent(&session, check.version) }
+                return "upgraded \(check.releaseName) \(previous ?? "?") -> \(check.version)\(noPermanent ? " (not permanent)" : "")"
+            }
+        }
     }
 }

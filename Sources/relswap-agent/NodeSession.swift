@@ -1,0 +1,143 @@
+import Distribution
+import ErlangTerm
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// Reads length-prefixed frames from a channel's inbound stream.
+struct FrameReader {
+    var iterator: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
+    var buffer = ByteBuffer()
+    let node: String
+
+    /// The next frame's body, after a 2-byte (handshake) or 4-byte (messages) length.
+    mutating func frame(lengthBytes: Int) async throws -> ByteBuffer {
+        while true {
+            if buffer.readableBytes >= lengthBytes {
+                let length = lengthBytes == 2 ? buffer.getInteger(at: buffer.readerIndex, as: UInt16.self).map(Int.init)
+                                              : buffer.getInteger(at: buffer.readerIndex, as: UInt32.self).map(Int.init)
+                if let length, buffer.readableBytes >= lengthBytes + length {
+                    buffer.moveReaderIndex(forwardBy: lengthBytes)
+                    return buffer.readSlice(length: length)!
+                }
+            }
+            guard var next = try await iterator.next() else { throw ConnectionClosed() }
+            buffer.writeBuffer(&next)
+        }
+    }
+
+    struct ConnectionClosed: Error {}
+}
+
+/// A connection to one node, after the handshake: calls through `rex`, as `rpc:call/5` makes them.
+struct NodeSession {
+    let node: NodeName
+    let ourPid: Pid
+    var reader: FrameReader
+    let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    let channel: Channel
+    let timeout: Double
+
+    /// Calls `module:function(arguments)` on the node and returns its result (`{badrpc, Reason}` if it failed there).
+    mutating func call(_ module: String, _ function: String, _ arguments: [Term], timeout: Double? = nil) async throws -> Term {
+        let ref = Reference(node: ourPid.node, creation: ourPid.creation,
+                            ids: [UInt32.random(in: 0...UInt32.max), UInt32.random(in: 0...UInt32.max), UInt32.random(in: 0...UInt32.max)])
+        let request = Term.tuple([.atom("$gen_call"), .tuple([.pid(ourPid), .reference(ref)]),
+                                  .tuple([.atom("call"), .atom(module), .atom(function), .list(arguments), .pid(ourPid)])])
+        try await outbound.write(ControlMessage.registeredSend(from: ourPid, to: "rex", message: request))
+        // A call that does not answer in time closes the connection: the reads below then end.
+        let limit = timeout ?? self.timeout
+        let connection = channel
+        let timer = connection.eventLoop.scheduleTask(in: .milliseconds(Int64(limit * 1000))) { connection.close(promise: nil) }
+        defer { timer.cancel() }
+        while true {
+            let frame: ByteBuffer
+            do {
+                frame = try await reader.frame(lengthBytes: 4)
+            } catch {
+                throw channel.isActive ? DistributionError.protocolError(node: node.description, detail: "the connection closed")
+                                       : DistributionError.timeout(node: node.description, seconds: limit)
+            }
+            guard let message = try ControlMessage.decode(frame, node: node.description), message.destination == ourPid,
+                  let payload = message.payload?.tupleElements else { continue }
+            if payload.count == 2, payload[0] == .reference(ref) { return payload[1] }
+            // The call's group leader is us: answer its io requests so that a function that prints does not block.
+            if payload.count == 4, payload[0] == .atom("io_request"), case .pid(let from) = payload[1] {
+                try await outbound.write(ControlMessage.send(to: from, message: .tuple([.atom("io_reply"), payload[2], .atom("ok")])))
+            }
+        }
+    }
+
+    /// Connects to `node` (epmd lookup, handshake), runs `body` with the session, and closes the connection.
+    static func with<Result: Sendable>(node: NodeName, cookie: String, epmdPort: Int, timeout: Double,
+                                       _ body: (inout NodeSession) async throws -> Result) async throws -> Result {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let port = try await lookUp(node: node, epmdPort: epmdPort, group: group)
+        let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+        do {
+            channel = try await ClientBootstrap(group: group)
+                .connectTimeout(.seconds(10))
+                .connect(host: node.host, port: port) { channel in
+                    channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+                }
+        } catch {
+            throw DistributionError.unreachable(node: node.description, detail: "cannot connect to \(node.host):\(port): \(error)")
+        }
+        return try await channel.executeThenClose { inbound, outbound in
+            var reader = FrameReader(iterator: inbound.makeAsyncIterator(), node: node.description)
+            let creation = UInt32.random(in: 1...UInt32.max)
+            let ourName = "relswap_agent_\(getpid())_\(UInt16.random(in: 0...UInt16.max))@\(node.host)"
+            let handshakeTimer = channel.channel.eventLoop.scheduleTask(in: .seconds(Int64(max(timeout, 5)))) { channel.channel.close(promise: nil) }
+            let ourChallenge = UInt32.random(in: 0...UInt32.max)
+            do {
+                try await outbound.write(Handshake.nameMessage(name: ourName, creation: creation))
+                try Handshake.checkStatus(try await reader.frame(lengthBytes: 2), node: node.description)
+                let challenge = try Handshake.parseChallenge(try await reader.frame(lengthBytes: 2), node: node.description)
+                try await outbound.write(Handshake.challengeReply(ourChallenge: ourChallenge, theirChallenge: challenge.challenge, cookie: cookie))
+                let ack: ByteBuffer
+                do {
+                    ack = try await reader.frame(lengthBytes: 2)
+                } catch is FrameReader.ConnectionClosed {
+                    throw DistributionError.refused(node: node.description, detail: "it closed the connection after our answer to its challenge: the cookie is wrong")
+                }
+                try Handshake.checkAck(ack, ourChallenge: ourChallenge, cookie: cookie, node: node.description)
+            } catch let error as DistributionError {
+                throw error
+            } catch {
+                throw DistributionError.protocolError(node: node.description, detail: "the handshake failed: \(error)")
+            }
+            handshakeTimer.cancel()
+            // Ticks keep the connection alive: the node drops a peer that is silent for its net tick time.
+            let ticker = channel.channel.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(10), delay: .seconds(10)) { _ in
+                channel.channel.writeAndFlush(ControlMessage.tick, promise: nil)
+            }
+            defer { ticker.cancel() }
+            var session = NodeSession(node: node, ourPid: Pid(node: ourName, id: 1, serial: 0, creation: creation),
+                                      reader: reader, outbound: outbound, channel: channel.channel, timeout: timeout)
+            return try await body(&session)
+        }
+    }
+
+    /// The node's distribution port from epmd (`PORT_PLEASE2_REQ`).
+    static func lookUp(node: NodeName, epmdPort: Int, group: EventLoopGroup) async throws -> Int {
+        let epmd: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+        do {
+            epmd = try await ClientBootstrap(group: group).connectTimeout(.seconds(5))
+                .connect(host: node.host, port: epmdPort) { channel in
+                    channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+                }
+        } catch {
+            throw DistributionError.unreachable(node: node.description, detail: "epmd is not answering on \(node.host):\(epmdPort) (\(error)); is the node running, and is ERL_EPMD_PORT right?")
+        }
+        var answer = try await epmd.executeThenClose { inbound, outbound in
+            try await outbound.write(EPMDMessages.portPleaseRequest(alive: node.alive))
+            var collected = ByteBuffer()
+            for try await var part in inbound { collected.writeBuffer(&part) }
+            return collected
+        }
+        guard let (port, _) = try EPMDMessages.parsePortResponse(&answer) else {
+            throw DistributionError.unreachable(node: node.description, detail: "no node named \(node.alive) is registered with epmd on \(node.host):\(epmdPort); is it running?")
+        }
+        return port
+    }
+}

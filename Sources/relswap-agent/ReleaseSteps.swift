@@ -1,0 +1,117 @@
+import Distribution
+import ErlangTerm
+import Foundation
+
+/// The release_handler steps, each a call on the node whose `{error, Reason}` becomes an `AgentFailure`
+/// of its class.
+enum ReleaseSteps {
+    static func which(_ session: inout NodeSession) async throws -> [(name: String, version: String, status: String)] {
+        let answer = try await session.call("release_handler", "which_releases", [])
+        guard let list = answer.listElements else { throw AgentFailure(.call, "which_releases answered \(TermWriter.render(answer))") }
+        return list.compactMap { entry in
+            guard let parts = entry.tupleElements, parts.count == 4, let name = parts[0].stringValue,
+                  let version = parts[1].stringValue, let status = parts[3].atomValue else { return nil }
+            return (name, version, status)
+        }
+    }
+
+    /// `{ok, ...}` or `ok` passes; `{error, Reason}` and `{badrpc, Reason}` fail as `step`.
+    static func expectOK(_ answer: Term, _ step: AgentFailure.Step, _ what: String) throws {
+        if answer == .atom("ok") || answer.tupleElements?.first == .atom("ok") { return }
+        if let parts = answer.tupleElements, parts.count == 2, parts[0] == .atom("error") {
+            throw AgentFailure(step, "\(what): " + AgentFailure.explain(parts[1]))
+        }
+        throw AgentFailure(step, "\(what): the node answered \(TermWriter.render(answer))")
+    }
+
+    /// Sends the archive into the node's releases directory and unpacks it; a failed unpack is cleaned up.
+    static func unpack(_ session: inout NodeSession, _ archive: UpgradeArchiveCheck) async throws {
+        guard let root = try await session.call("code", "root_dir", []).stringValue else {
+            throw AgentFailure(.unpack, "the node did not say where its root is")
+        }
+        let destination = "\(root)/releases/\(archive.package).tar.gz"
+        try expectOK(try await session.call("file", "write_file", [.text(destination), .binary(archive.bytes)]), .unpack,
+                     "writing \(destination) on the node")
+        let answer = try await session.call("release_handler", "unpack_release", [.text(archive.package)], timeout: max(session.timeout, 300))
+        do {
+            try expectOK(answer, .unpack, "unpack_release(\"\(archive.package)\")")
+        } catch {
+            // So that a retry does not meet existing_release, and the archive does not linger.
+            if answer.tupleElements?.last?.tupleElements?.first != .atom("existing_release") {
+                _ = try? await session.call("release_handler", "remove_release", [.text(archive.version)])
+            }
+            _ = try? await session.call("file", "delete", [.text(destination)])
+            throw error
+        }
+    }
+
+    static func install(_ session: inout NodeSession, _ version: String) async throws {
+        try expectOK(try await session.call("release_handler", "check_install_release", [.text(version)], timeout: max(session.timeout, 300)),
+                     .check, "check_install_release(\"\(version)\")")
+        try expectOK(try await session.call("release_handler", "install_release", [.text(version)], timeout: max(session.timeout, 300)),
+                     .install, "install_release(\"\(version)\")")
+    }
+
+    static func permanent(_ session: inout NodeSession, _ version: String) async throws {
+        try expectOK(try await session.call("release_handler", "make_permanent", [.text(version)]), .permanent, "make_permanent(\"\(version)\")")
+    }
+}
+
+/// After an install: an HTTP GET that must answer 2xx, or a call that must return ok or true.
+struct HealthCheck: Sendable {
+    var url: String?
+    var call: String?
+
+    var isEmpty: Bool { url == nil && call == nil }
+
+    func run(_ session: inout NodeSession) async throws {
+        if let call {
+            let parts = call.split(separator: ":").map(String.init)
+            guard parts.count == 2 else { throw AgentFailure(.health, "--health-call takes Module:Function") }
+            let answer = try await session.call(parts[0], parts[1], [])
+            guard answer == .atom("ok") || answer == .atom("true") else {
+                throw AgentFailure(.health, "\(call)() returned \(TermWriter.render(answer)), not ok or true")
+            }
+        }
+        if let url {
+            let status = try HTTPGet.status(url)
+            guard (200..<300).contains(status) else { throw AgentFailure(.health, "GET \(url) answered \(status)") }
+        }
+    }
+}
+
+/// A plain HTTP/1.1 GET over a socket, for health checks: only the status line matters.
+enum HTTPGet {
+    static func status(_ url: String) throws -> Int {
+        guard let components = URLComponents(string: url), components.scheme == "http", let host = components.host else {
+            throw AgentFailure(.health, "--health-url takes an http:// URL, not \(url)")
+        }
+        let port = components.port ?? 80
+        let path = (components.path.isEmpty ? "/" : components.path) + (components.query.map { "?" + $0 } ?? "")
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var result: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, String(port), &hints, &result) == 0, let address = result else {
+            throw AgentFailure(.health, "cannot resolve \(host)")
+        }
+        defer { freeaddrinfo(result) }
+        let descriptor = socket(address.pointee.ai_family, address.pointee.ai_socktype, address.pointee.ai_protocol)
+        guard descriptor >= 0 else { throw AgentFailure(.health, "cannot open a socket") }
+        defer { close(descriptor) }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        guard connect(descriptor, address.pointee.ai_addr, address.pointee.ai_addrlen) == 0 else {
+            throw AgentFailure(.health, "GET \(url): cannot connect")
+        }
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\n\r\n".utf8)
+        _ = request.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, 0) }
+        var buffer = [UInt8](repeating: 0, count: 512)
+        let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+        guard count > 0 else { throw AgentFailure(.health, "GET \(url): no answer") }
+        let line = String(decoding: buffer.prefix(count), as: UTF8.self).split(separator: "\r\n").first ?? ""
+        guard let code = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else {
+            throw AgentFailure(.health, "GET \(url): not an HTTP answer")
+        }
+        return code
+    }
+}
