@@ -1,0 +1,169 @@
+import ErlangTerm
+import Foundation
+import TestSupport
+import Testing
+
+/// Requests sent in a loop from another thread while an upgrade runs.
+final class RequestLoop: @unchecked Sendable {
+    private let lock = NSLock()
+    private var running = true
+    private(set) var sent = 0
+    private(set) var failures = [String]()
+    private var thread: Thread?
+
+    init(port: Int, path: String) {
+        thread = Thread { [self] in
+            while lock.withLock({ running }) {
+                let outcome: String?
+                do {
+                    let response = try HTTP.request("GET", port: port, path: path)
+                    outcome = response.status == 200 ? nil : "status \(response.status)"
+                } catch {
+                    outcome = "\(error)"
+                }
+                lock.withLock {
+                    sent += 1
+                    if let outcome { failures.append(outcome) }
+                }
+                usleep(5_000)
+            }
+        }
+        thread?.start()
+    }
+
+    func stop() -> (sent: Int, failures: [String]) {
+        lock.withLock { running = false }
+        usleep(100_000)
+        return lock.withLock { (sent, failures) }
+    }
+}
+
+@Suite(.serialized) struct AgentUpgradeTests {
+    static func relswap(_ arguments: [String], in directory: URL? = nil) throws -> ErlangOracle.ProgramResult {
+        try Products.run("relswap", arguments, currentDirectory: directory)
+    }
+
+    /// Counter releases: version 1 at each of `roots` (one node each), version 2 beside, and the upgrade archive.
+    static func counterReleases(_ names: [String], cookie: String, in directory: URL) throws -> (roots: [URL], archive: URL) {
+        var roots = [URL]()
+        let lib1 = directory.appendingPathComponent("lib1"), lib2 = directory.appendingPathComponent("lib2")
+        try ErlangBuild.compileIntoLibDirectory(ErlangBuild.fixture("counter/v1"), libDirectory: lib1, version: "1")
+        try ErlangBuild.compileIntoLibDirectory(ErlangBuild.fixture("counter/v2"), libDirectory: lib2, version: "2")
+        for name in names {
+            let vmArgs = directory.appendingPathComponent("\(name).vm.args")
+            try "-sname \(name)\n-setcookie \(cookie)\n".write(to: vmArgs, atomically: true, encoding: .utf8)
+            let root = directory.appendingPathComponent(name)
+            let result = try relswap(["generate", "--no-erts", "--name", "counter", "--version", "1", "--app", "counter", "--lib-dir", lib1.path,
+                                      "--vm-args", vmArgs.path, "--target-dir", root.path])
+            guard result.status == 0 else { throw ErlangOracle.Failure(description: result.standardError) }
+            roots.append(root)
+        }
+        let next = directory.appendingPathComponent("counter_2")
+        let vmArgs = directory.appendingPathComponent("\(names[0]).vm.args")
+        for arguments in [["generate", "--no-erts", "--name", "counter", "--version", "2", "--app", "counter", "--lib-dir", lib2.path, "--vm-args", vmArgs.path, "--target-dir", next.path],
+                          ["generate-appups", "--previous", roots[0].path, "--current", next.path],
+                          ["generate-upgrade", "--previous", roots[0].path, "--current", next.path, "--output", directory.path]] {
+            let result = try relswap(arguments)
+            guard result.status == 0 else { throw ErlangOracle.Failure(description: result.standardError) }
+        }
+        return (roots, directory.appendingPathComponent("counter_2.tar.gz"))
+    }
+
+    /// Seed one with the agent alone: requests keep flowing through the whole upgrade, none fails.
+    @Test func snowflakeUpgradesUnderLoadThenDowngrades() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let nodes = try NodeEnvironment()
+        defer { nodes.shutDown() }
+        let port = try NodeEnvironment.freePort()
+        let node = "snowflake_\(port)"
+        var projects = [URL]()
+        for version in [1, 2] {
+            let project = directory.appendingPathComponent("v\(version)")
+            try FileManager.default.copyItem(at: ErlangBuild.fixture("snowflake/v\(version)"), to: project)
+            try ErlangBuild.compile(project, into: project)
+            let sysConfig = project.appendingPathComponent("rel/files/sys.config")
+            try String(contentsOf: sysConfig, encoding: .utf8).replacingOccurrences(of: "{port, 8080}", with: "{port, \(port)}")
+                .write(to: sysConfig, atomically: true, encoding: .utf8)
+            try "{node, \"\(node)\"}.\n{cookie, \"agent_cookie\"}.\n".write(to: project.appendingPathComponent("rel/vars.config"), atomically: true, encoding: .utf8)
+            projects.append(project)
+        }
+        let rel = projects[0].appendingPathComponent("rel")
+        let target = rel.appendingPathComponent("snowflake")
+        nodes.watch(target.path)
+        try #require(try Self.relswap(["generate", "--no-erts"], in: rel).status == 0)
+        try #require(try Self.relswap(["generate", "--no-erts", "--target-dir", rel.appendingPathComponent("snowflake_2").path],
+                                      in: projects[1].appendingPathComponent("rel")).status == 0)
+        try #require(try Self.relswap(["generate-appups", "previous_release=snowflake", "--current", "snowflake_2"], in: rel).status == 0)
+        try #require(try Self.relswap(["generate-upgrade", "previous_release=snowflake", "--current", "snowflake_2"], in: rel).status == 0)
+
+        let script = target.appendingPathComponent("bin/snowflake").path
+        #expect(try ErlangOracle.runCapturing(script, ["daemon"], environment: nodes.environment).status == 0)
+        #expect(try HTTP.request("PUT", port: port, path: "/users/1234", body: "{\"password\":\"pass\"}").status == 201)
+        let osPid = try ErlangOracle.runCapturing(script, ["pid"], environment: nodes.environment).standardOutput
+
+        let loop = RequestLoop(port: port, path: "/users/1234")
+        usleep(300_000)
+        let upgrade = try AgentSupport.agent(["upgrade", rel.appendingPathComponent("snowflake_2.tar.gz").path, "--node", node, "--cookie", "agent_cookie"], nodes: nodes)
+        usleep(300_000)
+        let (sent, failures) = loop.stop()
+        #expect(upgrade.status == 0, "\(upgrade.standardError)")
+        #expect(upgrade.standardOutput == "\(node): upgraded snowflake 1 -> 2\n")
+        #expect(sent > 20, "requests kept coming: \(sent)")
+        #expect(failures.isEmpty, "\(failures.count) of \(sent) requests failed: \(failures.prefix(3))")
+        #expect(try ErlangOracle.runCapturing(script, ["pid"], environment: nodes.environment).standardOutput == osPid, "the same emulator")
+        #expect(try HTTP.request("GET", port: port, path: "/users/1234").body == "{\"userId\":\"1234\",\"password\":\"pass\"}")
+        let releases = try AgentSupport.agent(["releases", "--node", node, "--cookie", "agent_cookie", "--json"], nodes: nodes)
+        #expect(releases.standardOutput.contains("snowflake 2 permanent; snowflake 1 old"))
+
+        let downgrade = try AgentSupport.agent(["downgrade", "1", "--node", node, "--cookie", "agent_cookie"], nodes: nodes)
+        #expect(downgrade.status == 0, "\(downgrade.standardError)")
+        #expect(try HTTP.request("GET", port: port, path: "/users/1234").body == "{\"user_id\":\"1234\",\"password\":\"pass\"}")
+        #expect(try ErlangOracle.runCapturing(script, ["stop"], environment: nodes.environment).status == 0)
+    }
+
+    @Test func aFailedHealthCheckRollsBackAndKeepsTheOldReleasePermanent() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let nodes = try NodeEnvironment()
+        defer { nodes.shutDown() }
+        let name = "counter_h\(nodes.epmdPort)"
+        let (roots, archive) = try Self.counterReleases([name], cookie: "health", in: directory)
+        nodes.watch(roots[0].path)
+        let script = roots[0].appendingPathComponent("bin/counter").path
+        #expect(try ErlangOracle.runCapturing(script, ["daemon"], environment: nodes.environment).status == 0)
+        // counter:value() returns a number, not ok or true: the check fails.
+        let upgrade = try AgentSupport.agent(["upgrade", archive.path, "--node", name, "--cookie", "health", "--health-call", "counter:value"], nodes: nodes)
+        #expect(upgrade.status == 7, "\(upgrade.standardError)")
+        #expect(upgrade.standardError.contains("counter:value() returned"))
+        #expect(upgrade.standardError.contains("rolled back to 1, which stays permanent"))
+        let vsn = try AgentSupport.agent(["call", "counter", "module_info", "[attributes]", "--node", name, "--cookie", "health"], nodes: nodes)
+        #expect(vsn.standardOutput.contains("{vsn,[1]}"), "version 1's code runs again: \(vsn.standardOutput)")
+        let releases = try AgentSupport.agent(["releases", "--node", name, "--cookie", "health"], nodes: nodes)
+        #expect(releases.standardOutput.contains("counter 1 permanent"), "\(releases.standardOutput)")
+        #expect(try ErlangOracle.runCapturing(script, ["stop"], environment: nodes.environment).status == 0)
+    }
+
+    @Test func threeCounterNodesAreUpgradedAsAFleet() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let nodes = try NodeEnvironment()
+        defer { nodes.shutDown() }
+        let names = ["fleet_a", "fleet_b", "fleet_c"].map { "\($0)\(nodes.epmdPort)" }
+        let (roots, archive) = try Self.counterReleases(names, cookie: "fleet", in: directory)
+        for root in roots {
+            nodes.watch(root.path)
+            #expect(try ErlangOracle.runCapturing(root.appendingPathComponent("bin/counter").path, ["daemon"], environment: nodes.environment).status == 0)
+        }
+        let upgrade = try AgentSupport.agent(["upgrade", archive.path, "--cookie", "fleet", "--parallel", "2", "--json"] + names.flatMap { ["--node", $0] }, nodes: nodes)
+        #expect(upgrade.status == 0, "\(upgrade.standardError)")
+        let reports = try #require(try JSONSerialization.jsonObject(with: Data(upgrade.standardOutput.utf8)) as? [[String: Any]])
+        #expect(reports.map { $0["node"] as? String } == names)
+        #expect(reports.allSatisfy { $0["ok"] as? Bool == true })
+        for name in names {
+            let attributes = try AgentSupport.agent(["call", "counter", "module_info", "[attributes]", "--node", name, "--cookie", "fleet"], nodes: nodes)
+            #expect(attributes.standardOutput.contains("{vsn,[2]}"), "\(name) runs version 2")
+        }
+        for root in roots { _ = try ErlangOracle.runCapturing(root.appendingPathComponent("bin/counter").path, ["stop"], environment: nodes.environment) }
+    }
+}
