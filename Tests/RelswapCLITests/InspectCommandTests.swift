@@ -153,11 +153,18 @@ import Testing
         #expect(help.standardOutput == inspect.standardOutput)
     }
 
-    @Test func agentPrintsItsUsage() throws {
-        let result = try Products.run("relswap-agent", [])
+    @Test func agentHelpListsItsCommands() throws {
+        let result = try Products.run("relswap-agent", ["--help"])
         #expect(result.status == 0)
-        #expect(result.standardOutput.contains("USAGE: relswap-agent"))
-        #expect(result.standardOutput.contains("not implemented yet"))
+        #expect(result.standardOutput.contains("USAGE: relswap-agent <subcommand>"))
+        for command in ["releases", "call", "unpack", "install", "permanent", "downgrade", "remove", "upgrade"] {
+            #expect(result.standardOutput.contains("  \(command) "), "\(command) is listed")
+        }
+        let upgrade = try Products.run("relswap-agent", ["upgrade", "--help"])
+        #expect(upgrade.standardOutput.contains("--health-url"))
+        let noNode = try Products.run("relswap-agent", ["releases"])
+        #expect(noNode.status == 64)
+        #expect(noNode.standardError.contains("Name at least one node with --node."))
     }
 
     @Test func unknownCommandIsAUsageError() throws {
