@@ -58,6 +58,11 @@ struct AgentOptions: ParsableArguments {
         }
     }
 
+    /// Runs `work` in a session with each node (see `runOnNodes`).
+    func inSessions(_ work: @escaping @Sendable (inout NodeSession) async throws -> String) async throws {
+        try await runOnNodes { node in try await self.withSession(node, work) }
+    }
+
     /// One line (or JSON object) per node.
     struct NodeReport: Sendable {
         var node: String

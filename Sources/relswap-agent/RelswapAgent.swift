@@ -25,12 +25,8 @@ struct Releases: AsyncParsableCommand {
     @OptionGroup var agent: AgentOptions
 
     func run() async throws {
-        let agent = self.agent
-        try await agent.runOnNodes { node in
-            try await agent.withSession(node) { session in
-                let releases = try await ReleaseSteps.which(&session)
-                return releases.map { "\($0.name) \($0.version) \($0.status)" }.joined(separator: "; ")
-            }
+        try await agent.inSessions { session in
+            try await ReleaseSteps.which(&session).map { "\($0.name) \($0.version) \($0.status)" }.joined(separator: "; ")
         }
     }
 }
@@ -48,14 +44,12 @@ struct Call: AsyncParsableCommand {
         guard let list = (try? TermReader.parseTerm(arguments))?.listElements else {
             throw ValidationError("Arguments must be an Erlang list, such as [] or [\"abc\", 1].")
         }
-        try await agent.runOnNodes { node in
-            try await agent.withSession(node) { session in
-                let answer = try await session.call(module, function, list)
-                if let parts = answer.tupleElements, parts.first == .atom("badrpc") {
-                    throw AgentFailure(.call, "\(module):\(function) failed on the node: \(TermWriter.render(parts[1]))")
-                }
-                return TermWriter.render(answer)
+        try await agent.inSessions { session in
+            let answer = try await session.call(module, function, list)
+            if let parts = answer.tupleElements, parts.first == .atom("badrpc") {
+                throw AgentFailure(.call, "\(module):\(function) failed on the node: \(TermWriter.render(parts[1]))")
             }
+            return TermWriter.render(answer)
         }
     }
 }
@@ -66,13 +60,10 @@ struct Unpack: AsyncParsableCommand {
     @Argument(help: "The archive, <name>_<vsn>.tar.gz.") var archive: String
 
     func run() async throws {
-        let agent = self.agent
         let check = try Self.checkArchive(archive)
-        try await agent.runOnNodes { node in
-            try await agent.withSession(node) { session in
-                try await ReleaseSteps.unpack(&session, check)
-                return "unpacked \(check.releaseName) \(check.version)"
-            }
+        try await agent.inSessions { session in
+            try await ReleaseSteps.unpack(&session, check)
+            return "unpacked \(check.releaseName) \(check.version)"
         }
     }
 
@@ -92,12 +83,10 @@ struct Install: AsyncParsableCommand {
     @Argument(help: "The version.") var version: String
 
     func run() async throws {
-        let agent = self.agent, version = self.version
-        try await agent.runOnNodes { node in
-            try await agent.withSession(node) { session in
-                try await ReleaseSteps.install(&session, version)
-                return "installed \(version)"
-            }
+        let version = self.version
+        try await agent.inSessions { session in
+            try await ReleaseSteps.install(&session, version)
+            return "installed \(version)"
         }
     }
 }
@@ -108,12 +97,10 @@ struct Permanent: AsyncParsableCommand {
     @Argument(help: "The version.") var version: String
 
     func run() async throws {
-        let agent = self.agent, version = self.version
-        try await agent.runOnNodes { node in
-            try await agent.withSession(node) { session in
-                try await ReleaseSteps.permanent(&session, version)
-                return "made \(version) permanent"
-            }
+        let version = self.version
+        try await agent.inSessions { session in
+            try await ReleaseSteps.permanent(&session, version)
+            return "made \(version) permanent"
         }
     }
 }
@@ -125,13 +112,11 @@ struct Downgrade: AsyncParsableCommand {
     @Argument(help: "The version.") var version: String
 
     func run() async throws {
-        let agent = self.agent, version = self.version, noPermanent = self.noPermanent
-        try await agent.runOnNodes { node in
-            try await agent.withSession(node) { session in
-                try await ReleaseSteps.install(&session, version)
-                if !noPermanent { try await ReleaseSteps.permanent(&session, version) }
-                return "downgraded to \(version)\(noPermanent ? "" : ", permanent")"
-            }
+        let version = self.version, noPermanent = self.noPermanent
+        try await agent.inSessions { session in
+            try await ReleaseSteps.install(&session, version)
+            if !noPermanent { try await ReleaseSteps.permanent(&session, version) }
+            return "downgraded to \(version)\(noPermanent ? "" : ", permanent")"
         }
     }
 }
@@ -142,12 +127,10 @@ struct Remove: AsyncParsableCommand {
     @Argument(help: "The version.") var version: String
 
     func run() async throws {
-        let agent = self.agent, version = self.version
-        try await agent.runOnNodes { node in
-            try await agent.withSession(node) { session in
-                try ReleaseSteps.expectOK(try await session.call("release_handler", "remove_release", [.text(version)]), .call, "remove_release(\"\(version)\")")
-                return "removed \(version)"
-            }
+        let version = self.version
+        try await agent.inSessions { session in
+            try ReleaseSteps.expectOK(try await session.call("release_handler", "remove_release", [.text(version)]), .call, "remove_release(\"\(version)\")")
+            return "removed \(version)"
         }
     }
 }
@@ -167,27 +150,25 @@ struct Upgrade: AsyncParsableCommand {
     @Argument(help: "The archive, <name>_<vsn>.tar.gz.") var archive: String
 
     func run() async throws {
-        let agent = self.agent, noPermanent = self.noPermanent
+        let noPermanent = self.noPermanent
         let check = try Unpack.checkArchive(archive)
         let health = HealthCheck(url: healthURL, call: healthCall)
-        try await agent.runOnNodes { node in
-            try await agent.withSession(node) { session in
-                let previous = try await ReleaseSteps.which(&session).first { $0.status == "permanent" }?.version
-                try await ReleaseSteps.unpack(&session, check)
-                try await ReleaseSteps.install(&session, check.version)
-                if !health.isEmpty {
-                    do {
-                        try await health.run(&session)
-                    } catch let failure as AgentFailure {
-                        guard let previous else { throw failure }
-                        // Roll back: the previous release is still permanent, so installing it is enough.
-                        try await ReleaseSteps.install(&session, previous)
-                        throw AgentFailure(.health, "\(failure.message); rolled back to \(previous), which stays permanent")
-                    }
+        try await agent.inSessions { session in
+            let previous = try await ReleaseSteps.which(&session).first { $0.status == "permanent" }?.version
+            try await ReleaseSteps.unpack(&session, check)
+            try await ReleaseSteps.install(&session, check.version)
+            if !health.isEmpty {
+                do {
+                    try await health.run(&session)
+                } catch let failure as AgentFailure {
+                    guard let previous else { throw failure }
+                    // Roll back: the previous release is still permanent, so installing it is enough.
+                    try await ReleaseSteps.install(&session, previous)
+                    throw AgentFailure(.health, "\(failure.message); rolled back to \(previous), which stays permanent")
                 }
-                if !noPermanent { try await ReleaseSteps.permanent(&session, check.version) }
-                return "upgraded \(check.releaseName) \(previous ?? "?") -> \(check.version)\(noPermanent ? " (not permanent)" : "")"
             }
+            if !noPermanent { try await ReleaseSteps.permanent(&session, check.version) }
+            return "upgraded \(check.releaseName) \(previous ?? "?") -> \(check.version)\(noPermanent ? " (not permanent)" : "")"
         }
     }
 }

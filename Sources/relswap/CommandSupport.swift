@@ -21,6 +21,15 @@ enum CommandSupport {
             : try ReleaseConfiguration.reltool(path: path)
     }
 
+    /// The new release: `current`, else the target of the configuration here (as `relswap generate` resolves it).
+    static func currentRoot(current: String?, config: String?) throws(ReleaseModelError) -> ReleaseRoot {
+        if let current { return try ReleaseRoot(path: absolute(current)) }
+        guard let configPath = configurationPath(config) else {
+            throw ReleaseModelError(file: nil, message: "no current release: pass --current PATH, or run where reltool.config or rebar.config is")
+        }
+        return try ReleaseRoot(path: request(configuration: configPath).targetDirectory)
+    }
+
     /// Reports an error on standard error (and as JSON on standard output with `--json`), then exits.
     static func fail(_ command: String, _ message: String, status: Int32, json: Bool) -> Never {
         if json { print(JSONValue.object([("error", .string(message)), ("status", .string(String(status)))]).text()) }

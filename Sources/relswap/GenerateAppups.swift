@@ -101,11 +101,7 @@ struct GenerateAppups: ParsableCommand {
 
     /// The current release: --current, else the target of the configuration here (as generate resolves it).
     func currentRoot() throws(ReleaseModelError) -> ReleaseRoot {
-        if let current { return try ReleaseRoot(path: Self.absolute(current)) }
-        guard let configPath = CommandSupport.configurationPath(config) else {
-            throw ReleaseModelError(file: nil, message: "no current release: pass --current PATH, or run where reltool.config or rebar.config is")
-        }
-        return try ReleaseRoot(path: CommandSupport.request(configuration: configPath).targetDirectory)
+        try CommandSupport.currentRoot(current: current, config: config)
     }
 
     func makePlan() throws -> AppupPlan {

@@ -73,15 +73,7 @@ struct GenerateUpgrade: ParsableCommand {
     }
 
     func generate() throws {
-        let newRoot: ReleaseRoot
-        if let current {
-            newRoot = try ReleaseRoot(path: CommandSupport.absolute(current))
-        } else {
-            guard let configPath = CommandSupport.configurationPath(config) else {
-                throw ReleaseModelError(file: nil, message: "no current release: pass --current PATH, or run where reltool.config or rebar.config is")
-            }
-            newRoot = try ReleaseRoot(path: CommandSupport.request(configuration: configPath).targetDirectory)
-        }
+        let newRoot = try CommandSupport.currentRoot(current: current, config: config)
         let parent = (newRoot.path as NSString).deletingLastPathComponent
         let previousPaths = previous + settings.filter { $0.hasPrefix("previous_release=") }.map { String($0.dropFirst("previous_release=".count)) }
         var bases = [(root: ReleaseRoot, version: String)]()
