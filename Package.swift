@@ -63,6 +63,7 @@ let package = Package(
         .testTarget(name: "RelupTests", dependencies: ["TestSupport", "ErlangTerm", "ReleaseModel", "Planning"]),
         .testTarget(name: "GenerateUpgradeTests", dependencies: ["TestSupport", "ErlangTerm"]),
         .testTarget(name: "AgentTests", dependencies: ["TestSupport", "ErlangTerm"]),
+        .testTarget(name: "BuildToolTests", dependencies: ["TestSupport", "ErlangTerm"]),
         .testTarget(name: "RelswapCLITests", dependencies: ["TestSupport", "ErlangTerm", "relswap", "relswap-agent"]),
     ],
     swiftLanguageModes: [.v6]
