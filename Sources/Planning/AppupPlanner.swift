@@ -30,8 +30,11 @@ public enum AppupPlanner {
         public init() {}
     }
 
-    /// Behaviours of processes whose state a hot upgrade keeps.
-    static let processBehaviours: Set<String> = ["gen_server", "gen_statem", "gen_event", "gen_fsm", "supervisor_bridge"]
+    /// Behaviours of processes whose state a hot upgrade keeps (Elixir's modules name them too).
+    static let processBehaviours: Set<String> = ["gen_server", "gen_statem", "gen_event", "gen_fsm", "supervisor_bridge",
+                                                 "Elixir.GenServer", "Elixir.Agent", "Elixir.Task.Supervisor"]
+    /// Supervisor behaviours: Erlang's, and Elixir's, which is built on it.
+    static let supervisorBehaviours: Set<String> = ["supervisor", "Elixir.Supervisor", "Elixir.DynamicSupervisor"]
 
     public static func plan(from old: Side, to new: Side, options: Options = Options()) throws(PlanningError) -> AppupPlan {
         guard old.release.name == new.release.name else {
@@ -70,6 +73,7 @@ public enum AppupPlanner {
         }
 
         var warnings = [String]()
+        warnings += try mixConsolidatedProtocols(old: old, new: new, upgraded: upgradedEntries)
         var upgraded = [AppupPlan.Application]()
         for (name, fromVersion, toVersion) in upgradedEntries {
             let oldDirectory = old.root.applicationDirectory(name, version: fromVersion)
@@ -101,6 +105,48 @@ public enum AppupPlanner {
         }
         return AppupPlan(releaseName: new.release.name, fromVersion: old.release.version, toVersion: new.release.version,
                          upgraded: upgraded, added: added, removed: removed, unchanged: unchanged, warnings: warnings)
+    }
+
+    // MARK: - MIX RELEASES (consolidated protocols)
+
+    /// `mix release` keeps consolidated protocols in `releases/<vsn>/consolidated`, which release_handler never
+    /// loads from; the applications' `ebin` hold the unconsolidated ones. For each upgraded application, the
+    /// consolidated protocols it defines that changed are copied into its new `ebin`, so that the appup loads
+    /// them like any changed module. Returns warnings for changed protocols of applications that did not change
+    /// version (Elixir's own, say), which an upgrade cannot reload.
+    static func mixConsolidatedProtocols(old: Side, new: Side, upgraded: [(name: String, from: String, to: String)]) throws(PlanningError) -> [String] {
+        let oldDirectory = "\(old.root.path)/releases/\(old.release.version)/consolidated"
+        let newDirectory = "\(new.root.path)/releases/\(new.release.version)/consolidated"
+        guard FileManager.default.fileExists(atPath: newDirectory) else { return [] }
+        let beams = ((try? FileManager.default.contentsOfDirectory(atPath: newDirectory)) ?? []).filter { $0.hasSuffix(".beam") }.sorted()
+        var owner = [String: (name: String, version: String)]()
+        for (name, _, to) in upgraded {
+            for module in try applicationResource(new.root.applicationDirectory(name, version: to), name).modules { owner[module] = (name, to) }
+        }
+        var warnings = [String]()
+        for beam in beams {
+            let module = String(beam.dropLast(5))
+            let newPath = "\(newDirectory)/\(beam)"
+            do {
+                let newMD5 = try BeamFile(path: newPath).md5()
+                let oldPath = "\(oldDirectory)/\(beam)"
+                if FileManager.default.fileExists(atPath: oldPath), try BeamFile(path: oldPath).md5() == newMD5 { continue }
+                guard let (name, version) = owner[module] else {
+                    warnings.append("consolidated protocol \(module) changed, but its application did not change version, so the upgrade cannot reload it; it takes effect after a restart")
+                    continue
+                }
+                let destination = "\(new.root.applicationDirectory(name, version: version))/ebin/\(beam)"
+                if FileManager.default.fileExists(atPath: destination), try BeamFile(path: destination).md5() == newMD5 { continue }
+                try? FileManager.default.removeItem(atPath: destination)
+                try FileManager.default.copyItem(atPath: newPath, toPath: destination)
+                warnings.append("\(name): consolidated protocol \(module) changed; copied it into \(name)-\(version)/ebin so that the upgrade loads it")
+            } catch let error as BeamError {
+                throw PlanningError(message: error.description)
+            } catch {
+                throw PlanningError(file: newPath, message: "cannot copy the consolidated protocol: \(error.localizedDescription)")
+            }
+        }
+        return warnings
     }
 
     // MARK: - MODULE DIFF (by beam_lib:md5, in parallel)
@@ -210,7 +256,7 @@ public enum AppupPlanner {
     static func instruction(for beam: BeamModule, dependencies: Set<String>) -> (Term, String) {
         let deps = Term.list(dependencies.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map(Term.atom))
         let module = Term.atom(beam.name)
-        if beam.behaviours.contains("supervisor") {
+        if beam.behaviours.contains(where: supervisorBehaviours.contains) {
             return (.tuple([.atom("update"), module, .atom("supervisor")]), "a supervisor: its child specifications are updated")
         }
         let codeChange = [("code_change", 3), ("code_change", 4), ("system_code_change", 4)].first { beam.exports($0.0, arity: $0.1) }

@@ -47,8 +47,7 @@ public enum RelupBuilder {
     public static func relup(top: RelupRelease, upFrom: [RelupRelease], downTo: [RelupRelease],
                              options: Options = Options()) throws(PlanningError) -> Term {
         for release in [top] + upFrom + downTo where !release.release.applications.contains(where: { $0.name == "sasl" }) {
-            throw PlanningError(message: "release \(release.release.name) \(release.release.version) has no sasl, so it cannot be upgraded",
-                                hint: "release_handler is part of sasl; add sasl to the release")
+            throw missingSasl(release.release)
         }
         var up = [Term](), down = [Term]()
         for base in upFrom {
@@ -63,6 +62,11 @@ public enum RelupBuilder {
     }
 
     enum Mode { case up, down }
+
+    static func missingSasl(_ release: ReleaseResource) -> PlanningError {
+        PlanningError(message: "release \(release.name) \(release.version) has no sasl, so it cannot be upgraded",
+                      hint: "release_handler is part of sasl; add sasl to the release (in a mix project: extra_applications: [:logger, :sasl] in mix.exs, then mix release again)")
+    }
 
     /// `foreach_baserel_up/7` and `foreach_baserel_dn/7` for one base.
     static func translate(mode: Mode, top: RelupRelease, base: RelupRelease, options: Options) throws(PlanningError) -> [Term] {

@@ -5,6 +5,9 @@ extension RelupRelease {
     /// Reads a release's applications (`.app`, and `.appup` where there is one) and puts them in boot order.
     /// - Parameter directory: where application `name` at `version` is, e.g. `lib/<name>-<version>` of a release root.
     public static func load(_ release: ReleaseResource, directory: (String, String) -> String?) throws(PlanningError) -> RelupRelease {
+        guard release.applications.contains(where: { $0.name == "sasl" }) else {
+            throw RelupBuilder.missingSasl(release)
+        }
         var resources = [String: ApplicationResource]()
         var appups = [String: (file: String, appup: Appup)]()
         for entry in release.applications {

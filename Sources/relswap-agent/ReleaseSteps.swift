@@ -24,11 +24,30 @@ enum ReleaseSteps {
         throw AgentFailure(step, "\(what): the node answered \(TermWriter.render(answer))")
     }
 
+    /// A node booted without `releases/RELEASES` (as `mix release` leaves it) has a release_handler that
+    /// invented an entry with no libraries, which makes a downgrade crash: write the file from the running
+    /// release's .rel and restart release_handler so that it reads it.
+    static func ensureReleasesFile(_ session: inout NodeSession, root: String) async throws {
+        let file = "\(root)/releases/RELEASES"
+        guard try await session.call("filelib", "is_regular", [.text(file)]) == .atom("false") else { return }
+        guard let scriptID = try await session.call("init", "script_id", []).tupleElements, scriptID.count == 2,
+              let name = scriptID[0].stringValue, let version = scriptID[1].stringValue else {
+            throw AgentFailure(.unpack, "the node has no releases/RELEASES and did not say which release it runs")
+        }
+        try expectOK(try await session.call("release_handler", "create_RELEASES",
+                                            [.text(root), .text("\(root)/releases"), .text("\(root)/releases/\(version)/\(name).rel"), .list([])]),
+                     .unpack, "creating \(file)")
+        _ = try await session.call("supervisor", "terminate_child", [.atom("sasl_sup"), .atom("release_handler")])
+        try expectOK(try await session.call("supervisor", "restart_child", [.atom("sasl_sup"), .atom("release_handler")]),
+                     .unpack, "restarting release_handler so that it reads \(file)")
+    }
+
     /// Sends the archive into the node's releases directory and unpacks it; a failed unpack is cleaned up.
     static func unpack(_ session: inout NodeSession, _ archive: UpgradeArchiveCheck) async throws {
         guard let root = try await session.call("code", "root_dir", []).stringValue else {
             throw AgentFailure(.unpack, "the node did not say where its root is")
         }
+        try await ensureReleasesFile(&session, root: root)
         let destination = "\(root)/releases/\(archive.package).tar.gz"
         try expectOK(try await session.call("file", "write_file", [.text(destination), .binary(archive.bytes)]), .unpack,
                      "writing \(destination) on the node")

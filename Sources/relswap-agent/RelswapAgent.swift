@@ -154,8 +154,8 @@ struct Upgrade: AsyncParsableCommand {
         let check = try Unpack.checkArchive(archive)
         let health = HealthCheck(url: healthURL, call: healthCall)
         try await agent.inSessions { session in
-            let previous = try await ReleaseSteps.which(&session).first { $0.status == "permanent" }?.version
             try await ReleaseSteps.unpack(&session, check)
+            let previous = try await ReleaseSteps.which(&session).first { $0.status == "permanent" }?.version
             try await ReleaseSteps.install(&session, check.version)
             if !health.isEmpty {
                 do {

@@ -13,7 +13,7 @@ struct Relswap: ParsableCommand {
         and checks itself against OTP. See docs/ for one page per command.
         """,
         version: relswapVersion,
-        subcommands: [Inspect.self, Generate.self, GenerateAppups.self, GenerateUpgrade.self])
+        subcommands: [Inspect.self, Generate.self, GenerateAppups.self, GenerateUpgrade.self, PrepareRelease.self])
 }
 
 /// Options every command takes.
