@@ -6,8 +6,8 @@ import SystemSupport
 import Glibc
 #endif
 
-/// A reproducible gzip-compressed tar, written through libarchive, that `erl_tar` (and so
-/// `release_handler:unpack_release/1`) extracts.
+/// A reproducible gzip-compressed tar, written through libarchive and compressed on every core, that `erl_tar`
+/// (and so `release_handler:unpack_release/1`) extracts.
 ///
 /// Entries are sorted by path, owned by uid/gid 0 with no user or group names, dated `mtime`
 /// (`SOURCE_DATE_EPOCH`, else 0), and the gzip header carries no timestamp: the same files give the
@@ -47,7 +47,31 @@ public struct UpgradeArchive {
         return entries
     }
 
+    /// Where libarchive's tar output goes: the parallel gzip compressor, then the file.
+    private final class Destination {
+        let descriptor: Int32
+        var gzip: ParallelGzip?
+        var failure: Error?
+
+        init(descriptor: Int32) { self.descriptor = descriptor }
+
+        func writeAll(_ bytes: [UInt8]) throws {
+            var written = 0
+            while written < bytes.count {
+                let count = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + written, bytes.count - written) }
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    throw FileTree.systemError("archive", "write it")
+                }
+                written += count
+            }
+        }
+    }
+
     /// Writes the archive to `path` (through a temporary file renamed at the end); returns its size and sha256.
+    ///
+    /// libarchive writes the tar (without a compression filter) through a callback into `ParallelGzip`, which
+    /// compresses on every core; `erl_tar` reads the result as any gzip file.
     public func write(to path: String) throws(OutputError) -> (size: Int, sha256: String) {
         // Non-ASCII names: libarchive converts from the locale's character set (see docs: swift notes).
         setlocale(LC_CTYPE, "C.UTF-8")
@@ -60,11 +84,28 @@ public struct UpgradeArchive {
                 throw OutputError(path: path, message: "\(what): \(message)")
             }
         }
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard descriptor >= 0 else { throw FileTree.systemError(temporary, "create the archive") }
+        let destination = Destination(descriptor: descriptor)
+        let client = Unmanaged.passRetained(destination)
+        defer { client.release() }
         do throws(OutputError) {
-            try check(archive_write_add_filter_gzip(archive), "gzip filter")
+            do {
+                destination.gzip = try ParallelGzip { bytes in try destination.writeAll(bytes) }
+            } catch {
+                throw OutputError(path: path, message: "cannot start compressing: \(error)")
+            }
             try check(archive_write_set_format_pax_restricted(archive), "tar format")
-            try check(archive_write_set_options(archive, "gzip:!timestamp"), "gzip options")
-            try check(archive_write_open_filename(archive, temporary), "opening the archive")
+            try check(archive_write_open(archive, client.toOpaque(), nil, { _, clientData, buffer, length in
+                let destination = Unmanaged<Destination>.fromOpaque(clientData!).takeUnretainedValue()
+                do {
+                    try destination.gzip?.write(UnsafeRawBufferPointer(start: buffer, count: length))
+                    return la_ssize_t(length)
+                } catch {
+                    destination.failure = error
+                    return -1
+                }
+            }, nil), "opening the archive")
             var directories = Set<String>()
             for entry in entries {
                 // Directory entries first, so that extraction gives them sane permissions.
@@ -79,8 +120,16 @@ public struct UpgradeArchive {
                 try writeFile(archive, entry, check: check)
             }
             try check(archive_write_close(archive), "closing the archive")
+            do {
+                try destination.gzip?.finish()
+            } catch {
+                throw OutputError(path: path, message: "cannot finish compressing: \(error)")
+            }
+            if let failure = destination.failure { throw OutputError(path: path, message: "\(failure)") }
+            close(descriptor)
             try FileTree.rename(temporary, path)
         } catch {
+            close(descriptor)
             FileTree.remove(temporary)
             throw error
         }

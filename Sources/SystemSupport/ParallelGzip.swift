@@ -1,0 +1,93 @@
+import CZlib
+import Dispatch
+
+/// gzip on every core, in a form `erl_tar` (which reads only the first member of a gzip file) still reads:
+/// one gzip member whose deflate data was made in independent pieces, each ended by a sync flush and the last
+/// by finish, as pigz does; the trailer's CRC-32 is combined from the pieces'.
+///
+/// Input is taken in pieces of `pieceSize` bytes and compressed a batch at a time (two per core), so memory
+/// stays bounded whatever the input's size. Output goes to `sink` in order. The header has no name and no
+/// time, so the same input always gives the same bytes.
+package final class ParallelGzip {
+    package static let pieceSize = 256 * 1024
+
+    private let sink: ([UInt8]) throws -> Void
+    private let level: Int32
+    private let batchSize: Int
+    private var pending = [[UInt8]]()
+    private var current = [UInt8]()
+    private var crc: uLong = crc32(0, nil, 0)
+    private var length: UInt64 = 0
+
+    package init(level: Int32 = 6, sink: @escaping ([UInt8]) throws -> Void) throws {
+        self.sink = sink
+        self.level = level
+        batchSize = max(2, 2 * ProcessInfo.processInfo.activeProcessorCount)
+        current.reserveCapacity(Self.pieceSize)
+        // ID1 ID2, deflate, no flags, mtime 0, no extra flags, OS unix.
+        try sink([0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 3])
+    }
+
+    package func write(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let take = min(Self.pieceSize - current.count, bytes.count - offset)
+            current.append(contentsOf: bytes[offset..<(offset + take)])
+            offset += take
+            if current.count == Self.pieceSize {
+                pending.append(current)
+                current = []
+                current.reserveCapacity(Self.pieceSize)
+                if pending.count == batchSize { try flush(last: false) }
+            }
+        }
+    }
+
+    /// Compresses what is left, ends the stream and writes the trailer.
+    package func finish() throws {
+        if !current.isEmpty || pending.isEmpty { pending.append(current) }
+        current = []
+        try flush(last: true)
+        var trailer = [UInt8]()
+        for shift in stride(from: 0, to: 32, by: 8) { trailer.append(UInt8(truncatingIfNeeded: UInt32(truncatingIfNeeded: crc) >> UInt32(shift))) }
+        for shift in stride(from: 0, to: 32, by: 8) { trailer.append(UInt8(truncatingIfNeeded: length >> UInt64(shift))) }
+        try sink(trailer)
+    }
+
+    private func flush(last: Bool) throws {
+        let pieces = pending
+        pending.removeAll(keepingCapacity: true)
+        let results = parallelMap(Array(pieces.enumerated())) { [level] item in
+            (Self.deflate(item.element, level: level, final: last && item.offset == pieces.count - 1),
+             crc32(0, item.element, uInt(item.element.count)))
+        }
+        for (piece, result) in zip(pieces, results) {
+            crc = crc32_combine(crc, result.1, off_t(piece.count))
+            length += UInt64(piece.count)
+            try sink(result.0)
+        }
+    }
+
+    /// Raw deflate of one piece: a sync flush ends all but the final piece, so the pieces join into one stream.
+    static func deflate(_ input: [UInt8], level: Int32, final: Bool) -> [UInt8] {
+        var stream = z_stream()
+        deflateInit2_(&stream, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+        defer { deflateEnd(&stream) }
+        var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(input.count))) + 16)
+        var input = input
+        let produced = input.withUnsafeMutableBufferPointer { inputBuffer in
+            output.withUnsafeMutableBufferPointer { outputBuffer in
+                stream.next_in = inputBuffer.baseAddress
+                stream.avail_in = uInt(inputBuffer.count)
+                stream.next_out = outputBuffer.baseAddress
+                stream.avail_out = uInt(outputBuffer.count)
+                _ = CZlib.deflate(&stream, final ? Z_FINISH : Z_SYNC_FLUSH)
+                return outputBuffer.count - Int(stream.avail_out)
+            }
+        }
+        output.removeSubrange(produced...)
+        return output
+    }
+}
+
+import Foundation

@@ -1,0 +1,52 @@
+import Foundation
+import SystemSupport
+import TestSupport
+import Testing
+
+/// gzip made on every core: one member, read back whole by zlib and by OTP's zlib:gunzip/1 (as erl_tar reads it).
+@Suite struct ParallelGzipTests {
+    static func compress(_ input: [UInt8]) throws -> [UInt8] {
+        var output = [UInt8]()
+        let gzip = try ParallelGzip { output += $0 }
+        // Fed in uneven slices, as libarchive's callback feeds it.
+        var offset = 0, slice = 1
+        while offset < input.count {
+            let end = min(input.count, offset + slice)
+            try input[offset..<end].withUnsafeBytes { try gzip.write($0) }
+            offset = end
+            slice = slice * 7 % 100_003 + 1
+        }
+        try gzip.finish()
+        return output
+    }
+
+    static let sizes = [0, 1, ParallelGzip.pieceSize - 1, ParallelGzip.pieceSize, ParallelGzip.pieceSize + 1, 9 * ParallelGzip.pieceSize + 12_345]
+
+    @Test(arguments: sizes)
+    func piecesJoinIntoOneStream(size: Int) throws {
+        var random = SeededRandom(seed: UInt64(size) + 1)
+        // Text-like data with repeats, so that the pieces compress.
+        let words = (0..<500).map { _ in Array("w\(UInt32.random(in: 0...9999, using: &random)) ".utf8) }
+        var input = [UInt8]()
+        while input.count < size { input += words[Int.random(in: 0..<words.count, using: &random)] }
+        input = Array(input.prefix(size))
+        let compressed = try Self.compress(input)
+        #expect(try Zlib.inflate(compressed, container: .gzip, limit: size + 1) == input)
+        #expect(try Self.compress(input) == compressed, "the same bytes every time")
+    }
+
+    @Test func otpsGunzipReadsItWhole() throws {
+        let input = Array((0..<(5 * ParallelGzip.pieceSize + 77)).map { UInt8(truncatingIfNeeded: $0 * 31 / 7) })
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("data.gz")
+        try Data(try Self.compress(input)).write(to: file)
+        let raw = directory.appendingPathComponent("data.raw")
+        try Data(input).write(to: raw)
+        let answer = try ErlangOracle.evaluate("""
+            {ok, B} = file:read_file("\(file.path)"), {ok, R} = file:read_file("\(raw.path)"), \
+            io:format("~p ~p", [byte_size(zlib:gunzip(B)), zlib:gunzip(B) =:= R])
+            """)
+        #expect(answer == "\(input.count) true")
+    }
+}
