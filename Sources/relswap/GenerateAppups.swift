@@ -106,11 +106,11 @@ struct GenerateAppups: ParsableCommand {
 
     func makePlan() throws -> AppupPlan {
         let newRoot = try currentRoot()
-        let previousPath = previous ?? settings.first { $0.hasPrefix("previous_release=") }.map { String($0.dropFirst("previous_release=".count)) }
-        // rebar2 joins previous_release onto the current release's parent directory.
-        let oldRoot = try previousPath.map { (path) throws(ReleaseModelError) in
-            try ReleaseRoot(path: Self.absolute(path, relativeTo: (newRoot.path as NSString).deletingLastPathComponent))
-        } ?? newRoot
+        // --previous is relative to the working directory; rebar2's previous_release= to the current release's parent.
+        let rebar2Previous = settings.first { $0.hasPrefix("previous_release=") }.map { String($0.dropFirst("previous_release=".count)) }
+        let previousPath = previous.map { Self.absolute($0) }
+            ?? rebar2Previous.map { Self.absolute($0, relativeTo: (newRoot.path as NSString).deletingLastPathComponent) }
+        let oldRoot = try previousPath.map { (path) throws(ReleaseModelError) in try ReleaseRoot(path: path) } ?? newRoot
         let (from, to) = try versions(old: oldRoot, new: newRoot, separate: previousPath != nil)
         let oldSide = AppupPlanner.Side(root: oldRoot, release: try oldRoot.release(version: from))
         let newSide = AppupPlanner.Side(root: newRoot, release: try newRoot.release(version: to))

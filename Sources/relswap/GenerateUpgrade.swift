@@ -75,7 +75,9 @@ struct GenerateUpgrade: ParsableCommand {
     func generate() throws {
         let newRoot = try CommandSupport.currentRoot(current: current, config: config)
         let parent = (newRoot.path as NSString).deletingLastPathComponent
-        let previousPaths = previous + settings.filter { $0.hasPrefix("previous_release=") }.map { String($0.dropFirst("previous_release=".count)) }
+        // --previous is relative to the working directory; rebar2's previous_release= to the current release's parent.
+        let previousPaths = previous.map { CommandSupport.absolute($0) }
+            + settings.filter { $0.hasPrefix("previous_release=") }.map { CommandSupport.absolute(String($0.dropFirst("previous_release=".count)), relativeTo: parent) }
         var bases = [(root: ReleaseRoot, version: String)]()
         var toVersion = self.toVersion
         if previousPaths.isEmpty {
@@ -84,7 +86,7 @@ struct GenerateUpgrade: ParsableCommand {
             toVersion = to
         } else {
             for path in previousPaths {
-                let root = try ReleaseRoot(path: CommandSupport.absolute(path, relativeTo: parent))
+                let root = try ReleaseRoot(path: path)
                 guard let version = fromVersion ?? root.permanentVersion() else {
                     throw ReleaseModelError(file: root.path, message: "has no permanent version", hint: "pass --from-version")
                 }
