@@ -82,6 +82,20 @@ import Testing
         #expect(!failing.standardError.contains("module cov_lib of cov changed, but the upgrade"))
     }
 
+    /// --previous is relative to the working directory; rebar2's previous_release= to the current release's parent.
+    @Test func previousPathsAreResolvedAsEachSpellingPromises() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        _ = try Self.counterPair(in: directory)
+        let fromHere = try AppupSupport.relswap(["generate-appups", "--previous", "old", "--current", "new", "--dry-run"], in: directory)
+        #expect(fromHere.status == 0, "\(fromHere.standardError)")
+        let elsewhere = directory.appendingPathComponent("elsewhere")
+        try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+        let rebar2 = try AppupSupport.relswap(["generate-appups", "previous_release=old", "--current", "../new", "--dry-run"], in: elsewhere)
+        #expect(rebar2.status == 0, "\(rebar2.standardError)")
+        #expect(rebar2.standardOutput.hasPrefix("Appups for counter 1 -> 2"))
+    }
+
     @Test func dryRunPrintsThePlanAndWritesNothing() throws {
         let directory = try ErlangOracle.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
