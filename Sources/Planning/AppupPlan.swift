@@ -46,6 +46,9 @@ public struct AppupPlan: Sendable {
     public var removed: [(name: String, version: String)]
     public var unchanged: [(name: String, version: String)]
     public var warnings: [String]
+    /// mix releases: consolidated protocols to copy into an upgraded application's new `ebin` (source, destination),
+    /// so that its appup loads them. Copied by the writer, never by planning.
+    public var protocolCopies: [(source: String, destination: String)] = []
 }
 
 /// A module of an upgraded application that the appup in use does not cover.

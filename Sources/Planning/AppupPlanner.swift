@@ -73,12 +73,17 @@ public enum AppupPlanner {
         }
 
         var warnings = [String]()
-        warnings += try mixConsolidatedProtocols(old: old, new: new, upgraded: upgradedEntries)
+        let protocols = try mixConsolidatedProtocols(old: old, new: new, upgraded: upgradedEntries)
+        warnings += protocols.warnings
+        // The new beam of a changed consolidated protocol is the consolidated one.
+        let newBeamPaths = Dictionary(protocols.copies.map { (($0.destination as NSString).lastPathComponent, $0.source) },
+                                      uniquingKeysWith: { first, _ in first })
         var upgraded = [AppupPlan.Application]()
         for (name, fromVersion, toVersion) in upgradedEntries {
             let oldDirectory = old.root.applicationDirectory(name, version: fromVersion)
             let newDirectory = new.root.applicationDirectory(name, version: toVersion)
-            let diff = try compareModules(application: name, oldDirectory: oldDirectory, oldVersion: fromVersion, newDirectory: newDirectory, newVersion: toVersion)
+            let diff = try compareModules(application: name, oldDirectory: oldDirectory, oldVersion: fromVersion, newDirectory: newDirectory,
+                                          newVersion: toVersion, newBeamPaths: newBeamPaths)
             var application = try decide(name: name, fromVersion: fromVersion, toVersion: toVersion, diff: diff, warnings: &warnings)
             let existingPath = "\(newDirectory)/ebin/\(name).appup"
             application.path = options.outputDirectory.map { "\($0)/\(name).appup" } ?? existingPath
@@ -103,8 +108,10 @@ public enum AppupPlanner {
             }
             upgraded.append(application)
         }
-        return AppupPlan(releaseName: new.release.name, fromVersion: old.release.version, toVersion: new.release.version,
-                         upgraded: upgraded, added: added, removed: removed, unchanged: unchanged, warnings: warnings)
+        var plan = AppupPlan(releaseName: new.release.name, fromVersion: old.release.version, toVersion: new.release.version,
+                             upgraded: upgraded, added: added, removed: removed, unchanged: unchanged, warnings: warnings)
+        plan.protocolCopies = protocols.copies
+        return plan
     }
 
     // MARK: - MIX RELEASES (consolidated protocols)
@@ -114,16 +121,17 @@ public enum AppupPlanner {
     /// consolidated protocols it defines that changed are copied into its new `ebin`, so that the appup loads
     /// them like any changed module. Returns warnings for changed protocols of applications that did not change
     /// version (Elixir's own, say), which an upgrade cannot reload.
-    static func mixConsolidatedProtocols(old: Side, new: Side, upgraded: [(name: String, from: String, to: String)]) throws(PlanningError) -> [String] {
+    static func mixConsolidatedProtocols(old: Side, new: Side, upgraded: [(name: String, from: String, to: String)])
+        throws(PlanningError) -> (copies: [(source: String, destination: String)], warnings: [String]) {
         let oldDirectory = "\(old.root.path)/releases/\(old.release.version)/consolidated"
         let newDirectory = "\(new.root.path)/releases/\(new.release.version)/consolidated"
-        guard FileManager.default.fileExists(atPath: newDirectory) else { return [] }
+        guard FileManager.default.fileExists(atPath: newDirectory) else { return ([], []) }
         let beams = ((try? FileManager.default.contentsOfDirectory(atPath: newDirectory)) ?? []).filter { $0.hasSuffix(".beam") }.sorted()
         var owner = [String: (name: String, version: String)]()
         for (name, _, to) in upgraded {
             for module in try applicationResource(new.root.applicationDirectory(name, version: to), name).modules { owner[module] = (name, to) }
         }
-        var warnings = [String]()
+        var copies = [(source: String, destination: String)](), warnings = [String]()
         for beam in beams {
             let module = String(beam.dropLast(5))
             let newPath = "\(newDirectory)/\(beam)"
@@ -137,16 +145,13 @@ public enum AppupPlanner {
                 }
                 let destination = "\(new.root.applicationDirectory(name, version: version))/ebin/\(beam)"
                 if FileManager.default.fileExists(atPath: destination), try BeamFile(path: destination).md5() == newMD5 { continue }
-                try? FileManager.default.removeItem(atPath: destination)
-                try FileManager.default.copyItem(atPath: newPath, toPath: destination)
-                warnings.append("\(name): consolidated protocol \(module) changed; copied it into \(name)-\(version)/ebin so that the upgrade loads it")
-            } catch let error as BeamError {
-                throw PlanningError(message: error.description)
+                copies.append((newPath, destination))
+                warnings.append("\(name): consolidated protocol \(module) changed; it goes into \(name)-\(version)/ebin so that the upgrade loads it")
             } catch {
-                throw PlanningError(file: newPath, message: "cannot copy the consolidated protocol: \(error.localizedDescription)")
+                throw PlanningError(message: error.description)
             }
         }
-        return warnings
+        return (copies, warnings)
     }
 
     // MARK: - MODULE DIFF (by beam_lib:md5, in parallel)
@@ -167,8 +172,9 @@ public enum AppupPlanner {
         }
     }
 
-    static func compareModules(application: String, oldDirectory: String, oldVersion: String,
-                               newDirectory: String, newVersion: String) throws(PlanningError) -> ModuleDiff {
+    /// - Parameter newBeamPaths: beams (by file name) to read instead of the new `ebin`'s, for consolidated protocols.
+    static func compareModules(application: String, oldDirectory: String, oldVersion: String, newDirectory: String,
+                               newVersion: String, newBeamPaths: [String: String] = [:]) throws(PlanningError) -> ModuleDiff {
         let oldModules = try applicationResource(oldDirectory, application).modules
         let newModules = try applicationResource(newDirectory, application).modules
         let oldSet = Set(oldModules), newSet = Set(newModules)
@@ -177,7 +183,8 @@ public enum AppupPlanner {
             case same, noise, changed(BeamModule, BeamModule), failed(String)
         }
         let comparisons = parallelMap(both) { module -> Comparison in
-            let oldPath = "\(oldDirectory)/ebin/\(module).beam", newPath = "\(newDirectory)/ebin/\(module).beam"
+            let oldPath = "\(oldDirectory)/ebin/\(module).beam"
+            let newPath = newBeamPaths["\(module).beam"] ?? "\(newDirectory)/ebin/\(module).beam"
             do throws(BeamError) {
                 let oldFile = try BeamFile(path: oldPath), newFile = try BeamFile(path: newPath)
                 if oldFile.bytes == newFile.bytes { return .same }

@@ -55,8 +55,15 @@ import Testing
         }
         let second = try Self.mix(["release", "--overwrite"], in: project, nodes: nodes)
         try #require(second.status == 0, "\(second.standardError)")
+        // --dry-run and --check write nothing, not even the consolidated protocol.
+        let protocolInEbin = rel.appendingPathComponent("lib/anemone-0.2.0/ebin/Elixir.Anemone.Describe.beam")
+        let unconsolidated = try Data(contentsOf: protocolInEbin)
+        #expect(try Products.run("relswap", ["generate-appups", "--current", rel.path, "--dry-run"]).status == 0)
+        #expect(try Products.run("relswap", ["generate-appups", "--current", rel.path, "--check"]).status == 0)
+        #expect(try Data(contentsOf: protocolInEbin) == unconsolidated)
         let appups = try Products.run("relswap", ["generate-appups", "--current", rel.path])
         try #require(appups.status == 0, "\(appups.standardError)")
+        #expect(try Data(contentsOf: protocolInEbin) != unconsolidated, "the consolidated protocol is in ebin now")
         #expect(appups.standardOutput.contains("{update,'Elixir.Anemone.Counter',{advanced,[]},[]} (exports code_change/3 (Elixir.GenServer)"))
         #expect(appups.standardError.contains("consolidated protocol Elixir.Anemone.Describe changed"))
         let upgrade = try Products.run("relswap", ["generate-upgrade", "--current", rel.path, "--delta"])
