@@ -45,7 +45,8 @@ struct AgentOptions: ParsableArguments {
     static var shortHostName: String {
         var buffer = [CChar](repeating: 0, count: 256)
         gethostname(&buffer, buffer.count)
-        return String(String(cString: buffer).prefix { $0 != "." })
+        let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return String(String(decoding: bytes, as: UTF8.self).prefix { $0 != "." })
     }
 
     /// Opens a session with `node` and runs `body` in it; failures become `AgentFailure`s.

@@ -65,7 +65,7 @@ public struct TermGenerator {
 
     public mutating func float() -> Term {
         if chance(30) {
-            return .float(pick([0.0, -0.0, 1.0, -1.0, 0.1, 0.5, 1e300, -1e-300, 5e-324, 2.2250738585072014e-308,
+            return .float(pick([0.0, -0.0, 1.0, -1.0, 0.1, 0.5, 1e300, -1e-300, Double.leastNonzeroMagnitude, 2.2250738585072014e-308,
                                 1.7976931348623157e308, 123456789.0, 1e15, 1e16, 1e17, 3.14159]))
         }
         while true {
