@@ -41,7 +41,7 @@ enum GenerateSupport {
         while let relative = enumerator.nextObject() as? String {
             let path = root.appendingPathComponent(relative).path
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
             if isDirectory.boolValue { continue }
             let mode = (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? 0
             files[relative] = (try Data(contentsOf: URL(fileURLWithPath: path)), mode)
