@@ -67,9 +67,7 @@ struct Generate: ParsableCommand {
     var settings: [String] = []
 
     func validate() throws {
-        for setting in settings where !(setting.hasPrefix("force=") || setting.hasPrefix("target_dir=")) {
-            throw ValidationError("Unknown setting '\(setting)'; relswap generate takes force=1 and target_dir=DIR.")
-        }
+        try CommandSupport.validate(settings: settings, command: "generate", accepted: ["force=1", "target_dir=DIR"])
         if config == nil && (version != nil || !applications.isEmpty) && name == nil {
             throw ValidationError("--version and --app need --name.")
         }
@@ -79,24 +77,14 @@ struct Generate: ParsableCommand {
     }
 
     func run() throws {
-        do {
+        try CommandSupport.reportingFailures("generate", json: common.json) {
             let request = try makeRequest()
             let installation = try ertsRoot.map { (root) throws(ReleaseModelError) in try OTPInstallation(root: absolute(root)) } ?? OTPInstallation.onPath()
             let plan = try ReleasePlanner.plan(request, installation: installation)
             let writer = ReleaseDirectoryWriter(plan: plan, force: force || settings.contains("force=1"))
             let target = try writer.write()
             report(plan: plan, target: target)
-        } catch let error as ReleaseModelError {
-            fail(error.description, status: 1)
-        } catch let error as PlanningError {
-            fail(error.description, status: 1)
-        } catch let error as OutputError {
-            fail(error.description, status: 2)
         }
-    }
-
-    func fail(_ message: String, status: Int32) -> Never {
-        CommandSupport.fail("generate", message, status: status, json: common.json)
     }
 
     func absolute(_ path: String) -> String { CommandSupport.absolute(path) }

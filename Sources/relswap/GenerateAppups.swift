@@ -66,17 +66,11 @@ struct GenerateAppups: ParsableCommand {
     var settings: [String] = []
 
     func validate() throws {
-        for setting in settings where !setting.hasPrefix("previous_release=") {
-            throw ValidationError("Unknown setting '\(setting)'; relswap generate-appups takes previous_release=PATH.")
-        }
-    }
-
-    static func absolute(_ path: String, relativeTo base: String = FileManager.default.currentDirectoryPath) -> String {
-        CommandSupport.absolute(path, relativeTo: base)
+        try CommandSupport.validate(settings: settings, command: "generate-appups", accepted: ["previous_release=PATH"])
     }
 
     func run() throws {
-        do {
+        try CommandSupport.reportingFailures("generate-appups", json: common.json) {
             let plan = try makePlan()
             if check {
                 let gaps = AppupPlanner.coverageGaps(plan)
@@ -86,46 +80,25 @@ struct GenerateAppups: ParsableCommand {
             }
             let written = dryRun ? [] : try AppupWriter.write(plan)
             report(plan: plan, written: written, gaps: nil)
-        } catch let error as ReleaseModelError {
-            fail(error.description, status: 1)
-        } catch let error as PlanningError {
-            fail(error.description, status: 1)
-        } catch let error as OutputError {
-            fail(error.description, status: 2)
         }
     }
 
-    func fail(_ message: String, status: Int32) -> Never {
-        CommandSupport.fail("generate-appups", message, status: status, json: common.json)
-    }
-
-    /// The current release: --current, else the target of the configuration here (as generate resolves it).
-    func currentRoot() throws(ReleaseModelError) -> ReleaseRoot {
-        try CommandSupport.currentRoot(current: current, config: config)
-    }
-
     func makePlan() throws -> AppupPlan {
-        let newRoot = try currentRoot()
-        // --previous is relative to the working directory; rebar2's previous_release= to the current release's parent.
-        let rebar2Previous = settings.first { $0.hasPrefix("previous_release=") }.map { String($0.dropFirst("previous_release=".count)) }
-        let previousPath = previous.map { Self.absolute($0) }
-            ?? rebar2Previous.map { Self.absolute($0, relativeTo: (newRoot.path as NSString).deletingLastPathComponent) }
+        let newRoot = try CommandSupport.currentRoot(current: current, config: config)
+        // One previous release: --previous, else the first previous_release=.
+        let previousPath = CommandSupport.previousRoots(previous.map { [$0] } ?? [], settings: settings, current: newRoot).first
         let oldRoot = try previousPath.map { (path) throws(ReleaseModelError) in try ReleaseRoot(path: path) } ?? newRoot
-        let (from, to) = try versions(old: oldRoot, new: newRoot, separate: previousPath != nil)
+        let (from, to) = try CommandSupport.versions(old: oldRoot, new: newRoot, separate: previousPath != nil, fromVersion: fromVersion, toVersion: toVersion)
         let oldSide = AppupPlanner.Side(root: oldRoot, release: try oldRoot.release(version: from))
         let newSide = AppupPlanner.Side(root: newRoot, release: try newRoot.release(version: to))
         var options = AppupPlanner.Options()
         options.force = force
-        options.outputDirectory = out.map { Self.absolute($0) }
-        options.overridesDirectory = overrides.map { Self.absolute($0) } ?? (FileManager.default.fileExists(atPath: "appups") ? Self.absolute("appups") : nil)
+        options.outputDirectory = out.map { CommandSupport.absolute($0) }
+        options.overridesDirectory = overrides.map { CommandSupport.absolute($0) } ?? (FileManager.default.fileExists(atPath: "appups") ? CommandSupport.absolute("appups") : nil)
         if let directory = options.outputDirectory {
             try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         return try AppupPlanner.plan(from: oldSide, to: newSide, options: options)
-    }
-
-    func versions(old: ReleaseRoot, new: ReleaseRoot, separate: Bool) throws(ReleaseModelError) -> (String, String) {
-        try CommandSupport.versions(old: old, new: new, separate: separate, fromVersion: fromVersion, toVersion: toVersion)
     }
 
     func report(plan: AppupPlan, written: [String], gaps: [AppupCoverageGap]?) {

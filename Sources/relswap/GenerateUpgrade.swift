@@ -55,29 +55,17 @@ struct GenerateUpgrade: ParsableCommand {
     var settings: [String] = []
 
     func validate() throws {
-        for setting in settings where !setting.hasPrefix("previous_release=") {
-            throw ValidationError("Unknown setting '\(setting)'; relswap generate-upgrade takes previous_release=PATH.")
-        }
+        try CommandSupport.validate(settings: settings, command: "generate-upgrade", accepted: ["previous_release=PATH"])
     }
 
     func run() throws {
-        do {
-            try generate()
-        } catch let error as ReleaseModelError {
-            CommandSupport.fail("generate-upgrade", error.description, status: 1, json: common.json)
-        } catch let error as PlanningError {
-            CommandSupport.fail("generate-upgrade", error.description, status: 1, json: common.json)
-        } catch let error as OutputError {
-            CommandSupport.fail("generate-upgrade", error.description, status: 2, json: common.json)
-        }
+        try CommandSupport.reportingFailures("generate-upgrade", json: common.json) { try generate() }
     }
 
     func generate() throws {
         let newRoot = try CommandSupport.currentRoot(current: current, config: config)
         let parent = (newRoot.path as NSString).deletingLastPathComponent
-        // --previous is relative to the working directory; rebar2's previous_release= to the current release's parent.
-        let previousPaths = previous.map { CommandSupport.absolute($0) }
-            + settings.filter { $0.hasPrefix("previous_release=") }.map { CommandSupport.absolute(String($0.dropFirst("previous_release=".count)), relativeTo: parent) }
+        let previousPaths = CommandSupport.previousRoots(previous, settings: settings, current: newRoot)
         var bases = [(root: ReleaseRoot, version: String)]()
         var toVersion = self.toVersion
         if previousPaths.isEmpty {
