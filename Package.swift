@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "ErlangTermTests", dependencies: ["ErlangTerm", "SystemSupport", "TestSupport"]),
         .testTarget(name: "BeamTests", dependencies: ["Beam", "ErlangTerm", "TestSupport"]),
         .testTarget(name: "GenerateTests", dependencies: ["TestSupport", "ErlangTerm", "ReleaseModel", "Planning", "relswap"]),
-        .testTarget(name: "GenerateAppupsTests", dependencies: ["TestSupport", "ErlangTerm", "ReleaseModel", "relswap"]),
+        .testTarget(name: "GenerateAppupsTests", dependencies: ["TestSupport", "ErlangTerm", "Beam", "ReleaseModel", "Planning", "relswap"]),
         .testTarget(name: "RelupTests", dependencies: ["TestSupport", "ErlangTerm", "ReleaseModel", "Planning"]),
         .testTarget(name: "GenerateUpgradeTests", dependencies: ["TestSupport", "ErlangTerm"]),
         .testTarget(name: "AgentTests", dependencies: ["TestSupport", "ErlangTerm", "Distribution",

@@ -35,6 +35,8 @@ public struct AppupPlan: Sendable {
         public var source: AppupSource
         /// Where the appup is (or will be) written.
         public var path: String
+        /// Supervisors whose children the upgrade adds or removes (their instructions are in the appup).
+        public var children: [ChildChange] = []
     }
 
     public var releaseName: String

@@ -252,11 +252,16 @@ public enum AppupPlanner {
             default: return change.instruction
             }
         }
+        var upInstructions = up.map(\.instruction), downInstructions = down
+        let children = ChildInstructions.changes(application: name, changed: diff.changed, warnings: &warnings)
+        ChildInstructions.apply(children, up: &upInstructions, down: &downInstructions)
         let appup = Appup(version: toVersion,
-                          up: [.init(version: .text(fromVersion), instructions: up.map(\.instruction))],
-                          down: [.init(version: .text(fromVersion), instructions: down)])
-        return AppupPlan.Application(name: name, fromVersion: fromVersion, toVersion: toVersion, changes: up,
-                                     noiseOnly: diff.noiseOnly, cycles: cycles, appup: appup, source: .generated, path: "")
+                          up: [.init(version: .text(fromVersion), instructions: upInstructions)],
+                          down: [.init(version: .text(fromVersion), instructions: downInstructions)])
+        var application = AppupPlan.Application(name: name, fromVersion: fromVersion, toVersion: toVersion, changes: up,
+                                                noiseOnly: diff.noiseOnly, cycles: cycles, appup: appup, source: .generated, path: "")
+        application.children = children
+        return application
     }
 
     /// The instruction for a changed module, chosen from its new beam.

@@ -119,6 +119,10 @@ struct GenerateAppups: ParsableCommand {
             for change in application.changes {
                 print("    \(change.kind.padding(toLength: 8, withPad: " ", startingAt: 0)) \(change.module): \(TermWriter.render(change.instruction)) (\(change.reason))")
             }
+            for child in application.children {
+                let added = child.added.map { "+\(TermWriter.render($0))" }, removed = child.removed.map { "-\(TermWriter.render($0))" }
+                print("    children \(child.supervisor) (\(TermWriter.render(child.reference))): \((added + removed).joined(separator: " ")) (removed children stopped first, added ones started last)")
+            }
             for module in application.noiseOnly { print("    same     \(module): recompiled, same code (beam_lib:md5); no instruction") }
             for cycle in application.cycles { print("    cycle    \(cycle.joined(separator: ", "))") }
             if application.changes.isEmpty { print("    no module changed") }

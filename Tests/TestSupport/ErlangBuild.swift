@@ -36,10 +36,10 @@ public enum ErlangBuild {
 
     /// Compiles a fixture version into `libDirectory/<app>-<vsn>`, as an application in a lib dir.
     @discardableResult
-    public static func compileIntoLibDirectory(_ source: URL, libDirectory: URL, version: String) throws -> URL {
+    public static func compileIntoLibDirectory(_ source: URL, libDirectory: URL, version: String, erlcOptions: [String] = []) throws -> URL {
         let name = try appName(source)
         let directory = libDirectory.appendingPathComponent("\(name)-\(version)")
-        try compile(source, into: directory)
+        try compile(source, into: directory, erlcOptions: erlcOptions)
         return directory
     }
 
