@@ -11,18 +11,6 @@ public enum AppupWriter {
     /// - Returns: the files written, in the plan's order.
     public static func write(_ plan: AppupPlan) throws(OutputError) -> [String] {
         var written = [String]()
-        // Consolidated protocols first: the appups that load them are written next.
-        for copy in plan.protocolCopies {
-            let temporary = "\(copy.destination).relswap-\(getpid())"
-            do throws(OutputError) {
-                try FileTree.copy(copy.source, to: temporary)
-                try FileTree.rename(temporary, copy.destination)
-            } catch {
-                FileTree.remove(temporary)
-                throw error
-            }
-            written.append(copy.destination)
-        }
         for application in plan.upgraded {
             if case .kept = application.source { continue }
             let comment = ["Appup of \(application.name) \(application.toVersion), written by relswap generate-appups",

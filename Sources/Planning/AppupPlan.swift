@@ -37,6 +37,8 @@ public struct AppupPlan: Sendable {
         public var path: String
         /// Supervisors whose children the upgrade adds or removes (their instructions are in the appup).
         public var children: [ChildChange] = []
+        /// mix releases: consolidated protocols this appup loads after its own instructions.
+        public var protocols: [String] = []
     }
 
     public var releaseName: String
@@ -48,9 +50,6 @@ public struct AppupPlan: Sendable {
     public var removed: [(name: String, version: String)]
     public var unchanged: [(name: String, version: String)]
     public var warnings: [String]
-    /// mix releases: consolidated protocols to copy into an upgraded application's new `ebin` (source, destination),
-    /// so that its appup loads them. Copied by the writer, never by planning.
-    public var protocolCopies: [(source: String, destination: String)] = []
 }
 
 /// A module of an upgraded application that the appup in use does not cover.

@@ -73,17 +73,12 @@ public enum AppupPlanner {
         }
 
         var warnings = [String]()
-        let protocols = try mixConsolidatedProtocols(old: old, new: new, upgraded: upgradedEntries)
-        warnings += protocols.warnings
-        // The new beam of a changed consolidated protocol is the consolidated one.
-        let newBeamPaths = Dictionary(protocols.copies.map { (($0.destination as NSString).lastPathComponent, $0.source) },
-                                      uniquingKeysWith: { first, _ in first })
         var upgraded = [AppupPlan.Application]()
         for (name, fromVersion, toVersion) in upgradedEntries {
             let oldDirectory = old.root.applicationDirectory(name, version: fromVersion)
             let newDirectory = new.root.applicationDirectory(name, version: toVersion)
             let diff = try compareModules(application: name, oldDirectory: oldDirectory, oldVersion: fromVersion, newDirectory: newDirectory,
-                                          newVersion: toVersion, newBeamPaths: newBeamPaths)
+                                          newVersion: toVersion)
             var application = try decide(name: name, fromVersion: fromVersion, toVersion: toVersion, diff: diff, warnings: &warnings)
             let existingPath = "\(newDirectory)/ebin/\(name).appup"
             application.path = options.outputDirectory.map { "\($0)/\(name).appup" } ?? existingPath
@@ -108,50 +103,30 @@ public enum AppupPlanner {
             }
             upgraded.append(application)
         }
-        var plan = AppupPlan(releaseName: new.release.name, fromVersion: old.release.version, toVersion: new.release.version,
-                             upgraded: upgraded, added: added, removed: removed, unchanged: unchanged, warnings: warnings)
-        plan.protocolCopies = protocols.copies
-        return plan
+        try loadConsolidatedProtocols(old: old, new: new, upgraded: &upgraded, warnings: &warnings)
+        return AppupPlan(releaseName: new.release.name, fromVersion: old.release.version, toVersion: new.release.version,
+                         upgraded: upgraded, added: added, removed: removed, unchanged: unchanged, warnings: warnings)
     }
 
-    // MARK: - MIX RELEASES (consolidated protocols)
-
-    /// `mix release` keeps consolidated protocols in `releases/<vsn>/consolidated`, which release_handler never
-    /// loads from; the applications' `ebin` hold the unconsolidated ones. For each upgraded application, the
-    /// consolidated protocols it defines that changed are copied into its new `ebin`, so that the appup loads
-    /// them like any changed module. Returns warnings for changed protocols of applications that did not change
-    /// version (Elixir's own, say), which an upgrade cannot reload.
-    static func mixConsolidatedProtocols(old: Side, new: Side, upgraded: [(name: String, from: String, to: String)])
-        throws(PlanningError) -> (copies: [(source: String, destination: String)], warnings: [String]) {
-        let oldDirectory = "\(old.root.path)/releases/\(old.release.version)/consolidated"
-        let newDirectory = "\(new.root.path)/releases/\(new.release.version)/consolidated"
-        guard FileManager.default.fileExists(atPath: newDirectory) else { return ([], []) }
-        let beams = ((try? FileManager.default.contentsOfDirectory(atPath: newDirectory)) ?? []).filter { $0.hasSuffix(".beam") }.sorted()
-        var owner = [String: (name: String, version: String)]()
-        for (name, _, to) in upgraded {
-            for module in try applicationResource(new.root.applicationDirectory(name, version: to), name).modules { owner[module] = (name, to) }
+    /// mix releases: changed consolidated protocols are loaded by a generated appup (see `ConsolidatedProtocols`).
+    static func loadConsolidatedProtocols(old: Side, new: Side, upgraded: inout [AppupPlan.Application], warnings: inout [String]) throws(PlanningError) {
+        var owners = [String: String](), carriers = [(name: String, modules: [String])]()
+        for entry in new.release.applications {
+            for module in try applicationResource(new.root.applicationDirectory(entry.name, version: entry.version), entry.name).modules { owners[module] = entry.name }
         }
-        var copies = [(source: String, destination: String)](), warnings = [String]()
-        for beam in beams {
-            let module = String(beam.dropLast(5))
-            let newPath = "\(newDirectory)/\(beam)"
-            do {
-                let newMD5 = try BeamFile(path: newPath).md5()
-                let oldPath = "\(oldDirectory)/\(beam)"
-                if FileManager.default.fileExists(atPath: oldPath), try BeamFile(path: oldPath).md5() == newMD5 { continue }
-                guard let (name, version) = owner[module] else {
-                    warnings.append("consolidated protocol \(module) changed, but its application did not change version, so the upgrade cannot reload it; it takes effect after a restart")
-                    continue
-                }
-                let destination = "\(new.root.applicationDirectory(name, version: version))/ebin/\(beam)"
-                if FileManager.default.fileExists(atPath: destination), try BeamFile(path: destination).md5() == newMD5 { continue }
-                copies.append((newPath, destination))
-                warnings.append("\(name): consolidated protocol \(module) changed; it goes into \(name)-\(version)/ebin so that the upgrade loads it")
-            } catch {
-                throw PlanningError(message: error.description)
-            }
+        for application in upgraded {
+            if case .kept = application.source { continue }
+            carriers.append((application.name, try applicationResource(new.root.applicationDirectory(application.name, version: application.toVersion), application.name).modules))
         }
-        return (copies, warnings)
+        let loads = try ConsolidatedProtocols.loads(oldDirectory: "\(old.root.path)/releases/\(old.release.version)/consolidated",
+                                                    newDirectory: "\(new.root.path)/releases/\(new.release.version)/consolidated",
+                                                    upgraded: carriers, owners: owners)
+        if carriers.isEmpty, FileManager.default.fileExists(atPath: "\(new.root.path)/releases/\(new.release.version)/consolidated"), !upgraded.isEmpty {
+            warnings.append("consolidated protocols: every upgraded application keeps a hand-written appup, so changed consolidated protocols are not reloaded; load them in one of those appups or use --force")
+        }
+        for index in upgraded.indices {
+            ConsolidatedProtocols.apply(loads, to: &upgraded[index], fromVersion: old.release.version, toVersion: new.release.version)
+        }
     }
 
     // MARK: - MODULE DIFF (by beam_lib:md5, in parallel)
@@ -172,9 +147,8 @@ public enum AppupPlanner {
         }
     }
 
-    /// - Parameter newBeamPaths: beams (by file name) to read instead of the new `ebin`'s, for consolidated protocols.
     static func compareModules(application: String, oldDirectory: String, oldVersion: String, newDirectory: String,
-                               newVersion: String, newBeamPaths: [String: String] = [:]) throws(PlanningError) -> ModuleDiff {
+                               newVersion: String) throws(PlanningError) -> ModuleDiff {
         let oldModules = try applicationResource(oldDirectory, application).modules
         let newModules = try applicationResource(newDirectory, application).modules
         let oldSet = Set(oldModules), newSet = Set(newModules)
@@ -184,7 +158,7 @@ public enum AppupPlanner {
         }
         let comparisons = parallelMap(both) { module -> Comparison in
             let oldPath = "\(oldDirectory)/ebin/\(module).beam"
-            let newPath = newBeamPaths["\(module).beam"] ?? "\(newDirectory)/ebin/\(module).beam"
+            let newPath = "\(newDirectory)/ebin/\(module).beam"
             do throws(BeamError) {
                 let oldFile = try BeamFile(path: oldPath), newFile = try BeamFile(path: newPath)
                 if oldFile.bytes == newFile.bytes { return .same }

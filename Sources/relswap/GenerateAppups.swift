@@ -123,6 +123,9 @@ struct GenerateAppups: ParsableCommand {
                 let added = child.added.map { "+\(TermWriter.render($0))" }, removed = child.removed.map { "-\(TermWriter.render($0))" }
                 print("    children \(child.supervisor) (\(TermWriter.render(child.reference))): \((added + removed).joined(separator: " ")) (removed children stopped first, added ones started last)")
             }
+            for module in application.protocols {
+                print("    protocol \(module): its consolidated beam changed; loaded from the new release (the old one on downgrade)")
+            }
             for module in application.noiseOnly { print("    same     \(module): recompiled, same code (beam_lib:md5); no instruction") }
             for cycle in application.cycles { print("    cycle    \(cycle.joined(separator: ", "))") }
             if application.changes.isEmpty { print("    no module changed") }
