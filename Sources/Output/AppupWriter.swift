@@ -13,8 +13,9 @@ public enum AppupWriter {
         var written = [String]()
         for application in plan.upgraded {
             if case .kept = application.source { continue }
-            let comment = ["Appup of \(application.name) \(application.toVersion), written by relswap generate-appups",
+            var comment = ["Appup of \(application.name) \(application.toVersion), written by relswap generate-appups",
                            "for release \(plan.releaseName) \(plan.fromVersion) -> \(plan.toVersion)."]
+            if case .handWritten(let file) = application.source { comment.append("Copied from \(file), checked.") }
             try atomicWrite(application.appup.fileContents(comment: comment), to: application.path)
             written.append(application.path)
         }

@@ -21,6 +21,9 @@ public struct AppupPlan: Sendable {
         case overridden(file: String)
         /// Already in the new release and covering the old version: kept as it is.
         case kept(file: String)
+        /// The application's hand-written `src/<app>.appup.src` (rebar2's and rebar3's convention), covering the old
+        /// version: checked, and written to `ebin/<app>.appup` as rebar does.
+        case handWritten(file: String)
     }
 
     public struct Application: Sendable {
@@ -39,6 +42,14 @@ public struct AppupPlan: Sendable {
         public var children: [ChildChange] = []
         /// mix releases: consolidated protocols this appup loads after its own instructions.
         public var protocols: [String] = []
+
+        /// False when a hand-written appup is used as it is, so that the generated instructions are not.
+        public var usesGeneratedInstructions: Bool {
+            switch source {
+            case .generated, .overridden: return true
+            case .kept, .handWritten: return false
+            }
+        }
     }
 
     public var releaseName: String
@@ -49,7 +60,7 @@ public struct AppupPlan: Sendable {
     public var added: [(name: String, version: String)]
     public var removed: [(name: String, version: String)]
     public var unchanged: [(name: String, version: String)]
-    public var warnings: [String]
+    public var warnings: [AppupWarning]
 }
 
 /// A module of an upgraded application that the appup in use does not cover.
@@ -66,4 +77,23 @@ public struct AppupCoverageGap: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         "\(appupFile): module \(module) of \(application) \(kind == "changed" ? "changed" : "was \(kind)"), but the \(direction == "up" ? "upgrade from" : "downgrade to") \(fromVersion) has no instruction for it"
     }
+}
+
+/// Something in the plan a person should look at, with a stable code for scripts.
+public struct AppupWarning: Sendable, Equatable, CustomStringConvertible {
+    /// `no_code_change`, `code_change_changed`, `behaviour_changed`, `cycle`, `children_unreadable`,
+    /// `children_unaddressable`, `protocols_not_reloaded`.
+    public var code: String
+    public var application: String?
+    public var module: String?
+    public var message: String
+
+    public init(code: String, application: String?, module: String? = nil, message: String) {
+        self.code = code
+        self.application = application
+        self.module = module
+        self.message = message
+    }
+
+    public var description: String { (application.map { "\($0): " } ?? "") + message }
 }

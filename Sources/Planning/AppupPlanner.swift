@@ -27,6 +27,8 @@ public enum AppupPlanner {
         public var force = false
         /// Write the appups here instead of into the new release's `ebin` directories.
         public var outputDirectory: String?
+        /// For `--check`: a hand-written appup that cannot be used is left for `AppupCheck` to report, not thrown.
+        public var checking = false
         public init() {}
     }
 
@@ -72,26 +74,34 @@ public enum AppupPlanner {
             }
         }
 
-        var warnings = [String]()
+        var warnings = [AppupWarning]()
         var upgraded = [AppupPlan.Application]()
         for (name, fromVersion, toVersion) in upgradedEntries {
             let oldDirectory = old.root.applicationDirectory(name, version: fromVersion)
             let newDirectory = new.root.applicationDirectory(name, version: toVersion)
             let diff = try compareModules(application: name, oldDirectory: oldDirectory, oldVersion: fromVersion, newDirectory: newDirectory,
                                           newVersion: toVersion)
-            var application = try decide(name: name, fromVersion: fromVersion, toVersion: toVersion, diff: diff, warnings: &warnings)
+            // Warnings about generated instructions count only if those instructions are used.
+            var generatedWarnings = [AppupWarning]()
+            var application = try decide(name: name, fromVersion: fromVersion, toVersion: toVersion, diff: diff, warnings: &generatedWarnings)
             let existingPath = "\(newDirectory)/ebin/\(name).appup"
+            let sourcePath = "\(newDirectory)/src/\(name).appup.src"
             application.path = options.outputDirectory.map { "\($0)/\(name).appup" } ?? existingPath
-            if FileManager.default.fileExists(atPath: existingPath) {
-                let existing: Appup
+            // ebin/<app>.appup wins, as in rebar; else src/<app>.appup.src, which rebar would have written there.
+            let handWritten = FileManager.default.fileExists(atPath: existingPath) ? existingPath
+                : FileManager.default.fileExists(atPath: sourcePath) ? sourcePath : nil
+            var existing: Appup?
+            if let handWritten {
                 do {
-                    existing = try Appup(path: existingPath)
-                } catch {
-                    throw PlanningError(file: error.file, message: error.message, hint: error.hint)
+                    existing = try readHandWritten(handWritten, application: name, fromVersion: fromVersion, toVersion: toVersion)
+                } catch where options.checking {
+                    existing = nil
                 }
+            }
+            if let handWritten, let existing {
                 if !options.force, existing.up.contains(where: { $0.matches(fromVersion) }) {
                     application.appup = existing
-                    application.source = .kept(file: existingPath)
+                    application.source = handWritten == existingPath ? .kept(file: existingPath) : .handWritten(file: sourcePath)
                 } else {
                     // Keep the file's entries for other versions, and add ours.
                     application.appup.up += existing.up.filter { !$0.matches(fromVersion) }
@@ -101,6 +111,7 @@ public enum AppupPlanner {
             if application.source == .generated, let overrides = options.overridesDirectory {
                 try applyOverride(directory: overrides, to: &application)
             }
+            if application.usesGeneratedInstructions { warnings += generatedWarnings }
             upgraded.append(application)
         }
         try loadConsolidatedProtocols(old: old, new: new, upgraded: &upgraded, warnings: &warnings)
@@ -109,24 +120,51 @@ public enum AppupPlanner {
     }
 
     /// mix releases: changed consolidated protocols are loaded by a generated appup (see `ConsolidatedProtocols`).
-    static func loadConsolidatedProtocols(old: Side, new: Side, upgraded: inout [AppupPlan.Application], warnings: inout [String]) throws(PlanningError) {
+    static func loadConsolidatedProtocols(old: Side, new: Side, upgraded: inout [AppupPlan.Application], warnings: inout [AppupWarning]) throws(PlanningError) {
         var owners = [String: String](), carriers = [(name: String, modules: [String])]()
         for entry in new.release.applications {
             for module in try applicationResource(new.root.applicationDirectory(entry.name, version: entry.version), entry.name).modules { owners[module] = entry.name }
         }
-        for application in upgraded {
-            if case .kept = application.source { continue }
+        for application in upgraded where application.usesGeneratedInstructions {
             carriers.append((application.name, try applicationResource(new.root.applicationDirectory(application.name, version: application.toVersion), application.name).modules))
         }
         let loads = try ConsolidatedProtocols.loads(oldDirectory: "\(old.root.path)/releases/\(old.release.version)/consolidated",
                                                     newDirectory: "\(new.root.path)/releases/\(new.release.version)/consolidated",
                                                     upgraded: carriers, owners: owners)
         if carriers.isEmpty, FileManager.default.fileExists(atPath: "\(new.root.path)/releases/\(new.release.version)/consolidated"), !upgraded.isEmpty {
-            warnings.append("consolidated protocols: every upgraded application keeps a hand-written appup, so changed consolidated protocols are not reloaded; load them in one of those appups or use --force")
+            warnings.append(AppupWarning(code: "protocols_not_reloaded", application: nil,
+                                         message: "consolidated protocols: every upgraded application keeps a hand-written appup, so changed consolidated protocols are not reloaded; load them in one of those appups or use --force"))
         }
         for index in upgraded.indices {
             ConsolidatedProtocols.apply(loads, to: &upgraded[index], fromVersion: old.release.version, toVersion: new.release.version)
         }
+    }
+
+    /// A hand-written appup (`ebin/<app>.appup` or `src/<app>.appup.src`), read and checked: one appup term whose
+    /// version is the application's new one, and whose instructions for the old version systools accepts.
+    static func readHandWritten(_ file: String, application: String, fromVersion: String, toVersion: String) throws(PlanningError) -> Appup {
+        let appup: Appup
+        do {
+            appup = try Appup(path: file)
+        } catch {
+            let script = file.hasSuffix(".appup.src") ? "; rebar3 also evaluates .appup.src as a script (file:script/2), which Relswap does not: write the plain appup term" : ""
+            throw PlanningError(file: error.file, message: error.message, hint: (error.hint ?? "fix the appup") + script)
+        }
+        guard appup.version == toVersion else {
+            throw PlanningError(file: file, message: "the appup is for version \(appup.version), but \(application) is version \(toVersion)",
+                                hint: "make its first element \"\(toVersion)\", or remove the file so that relswap generates the appup")
+        }
+        for (direction, entries) in [("upgrade", appup.up), ("downgrade", appup.down)] {
+            for entry in entries where entry.matches(fromVersion) {
+                for instruction in RelupBuilder.expandScript(entry.instructions) {
+                    if let problem = RelupBuilder.checkInstruction(instruction) {
+                        throw PlanningError(file: file, message: "\(direction) \(TermWriter.render(entry.version)): \(problem)",
+                                            hint: "see the appup grammar in OTP's appup(5), or remove the file so that relswap generates the appup")
+                    }
+                }
+            }
+        }
+        return appup
     }
 
     // MARK: - MODULE DIFF (by beam_lib:md5, in parallel)
@@ -193,7 +231,7 @@ public enum AppupPlanner {
     // MARK: - INSTRUCTIONS (choice, dependencies, order, downgrade)
 
     static func decide(name: String, fromVersion: String, toVersion: String, diff: ModuleDiff,
-                       warnings: inout [String]) throws(PlanningError) -> AppupPlan.Application {
+                       warnings: inout [AppupWarning]) throws(PlanningError) -> AppupPlan.Application {
         let instructionModules = Set(diff.added + diff.changed.map(\.module))
         var dependencies = [String: Set<String>]()
         for change in diff.changed {
@@ -211,7 +249,8 @@ public enum AppupPlanner {
         }
         let (order, cycles) = InstructionOrder(dependencies: dependencies).sorted(Array(instructionModules))
         for cycle in cycles {
-            warnings.append("\(name): modules \(cycle.joined(separator: ", ")) call each other in a cycle; their instructions are kept together")
+            warnings.append(AppupWarning(code: "cycle", application: name, module: cycle.first,
+                                         message: "modules \(cycle.joined(separator: ", ")) call each other in a cycle; their instructions are kept together"))
         }
         var up = order.compactMap { changes[$0] }
         for module in diff.deleted {
@@ -255,19 +294,22 @@ public enum AppupPlanner {
     }
 
     /// Changes a person should look at.
-    static func review(application: String, module: String, new: BeamModule, old: BeamModule) -> [String] {
-        var warnings = [String]()
+    static func review(application: String, module: String, new: BeamModule, old: BeamModule) -> [AppupWarning] {
+        var warnings = [AppupWarning]()
         func hasCodeChange(_ beam: BeamModule) -> Bool {
             beam.exports("code_change", arity: 3) || beam.exports("code_change", arity: 4) || beam.exports("system_code_change", arity: 4)
         }
         if let process = new.behaviours.first(where: { processBehaviours.contains($0) }), !hasCodeChange(new) {
-            warnings.append("\(application): \(module) is a \(process) without code_change: its processes keep their state as it is; if the state's shape changed, add code_change")
+            warnings.append(AppupWarning(code: "no_code_change", application: application, module: module,
+                                         message: "\(module) is a \(process) without code_change: its processes keep their state as it is; if the state's shape changed, add code_change"))
         }
         if hasCodeChange(new) != hasCodeChange(old) {
-            warnings.append("\(application): \(module) \(hasCodeChange(new) ? "gained" : "lost") code_change, so its instruction changed kind")
+            warnings.append(AppupWarning(code: "code_change_changed", application: application, module: module,
+                                         message: "\(module) \(hasCodeChange(new) ? "gained" : "lost") code_change, so its instruction changed kind"))
         }
         if Set(new.behaviours) != Set(old.behaviours) {
-            warnings.append("\(application): \(module)'s behaviours changed from [\(old.behaviours.joined(separator: ", "))] to [\(new.behaviours.joined(separator: ", "))]")
+            warnings.append(AppupWarning(code: "behaviour_changed", application: application, module: module,
+                                         message: "\(module)'s behaviours changed from [\(old.behaviours.joined(separator: ", "))] to [\(new.behaviours.joined(separator: ", "))]"))
         }
         return warnings
     }

@@ -16,7 +16,7 @@ enum ChildInstructions {
     /// The child changes of an application's changed supervisors, read from their old and new `init/1`.
     /// Supervisors whose children cannot be read statically get a warning saying what to write by hand.
     static func changes(application: String, changed: [(module: String, new: BeamModule, old: BeamModule)],
-                        warnings: inout [String]) -> [ChildChange] {
+                        warnings: inout [AppupWarning]) -> [ChildChange] {
         var result = [ChildChange]()
         for change in changed where change.new.behaviours.contains(where: AppupPlanner.supervisorBehaviours.contains)
             && change.old.behaviours.contains(where: AppupPlanner.supervisorBehaviours.contains) {
@@ -30,10 +30,12 @@ enum ChildInstructions {
                 new = try SupervisorChildren.read(BeamFile(path: change.new.path), module: module)
                 old = try SupervisorChildren.read(BeamFile(path: change.old.path), module: module)
             } catch let error as SupervisorChildren.Unreadable {
-                warnings.append("\(application): the children of supervisor \(module) cannot be read from its beam (\(error.reason)); \(handWritten)")
+                warnings.append(AppupWarning(code: "children_unreadable", application: application, module: module,
+                                             message: "the children of supervisor \(module) cannot be read from its beam (\(error.reason)); \(handWritten)"))
                 continue
             } catch {
-                warnings.append("\(application): the children of supervisor \(module) cannot be read: \(error); \(handWritten)")
+                warnings.append(AppupWarning(code: "children_unreadable", application: application, module: module,
+                                             message: "the children of supervisor \(module) cannot be read: \(error); \(handWritten)"))
                 continue
             }
             let added = new.ids.filter { !old.ids.contains($0) }
@@ -41,7 +43,8 @@ enum ChildInstructions {
             guard !added.isEmpty || !removed.isEmpty else { continue }
             guard let reference = new.reference ?? old.reference else {
                 let names = (added.map { "added \(TermWriter.render($0))" } + removed.map { "removed \(TermWriter.render($0))" }).joined(separator: ", ")
-                warnings.append("\(application): supervisor \(module)'s children changed (\(names)), but no start_link in it registers a name that supervisor:restart_child/2 could be given; \(handWritten)")
+                warnings.append(AppupWarning(code: "children_unaddressable", application: application, module: module,
+                                             message: "supervisor \(module)'s children changed (\(names)), but no start_link in it registers a name that supervisor:restart_child/2 could be given; \(handWritten)"))
                 continue
             }
             result.append(ChildChange(supervisor: module, reference: reference, added: added, removed: removed))

@@ -66,7 +66,7 @@ enum CommandSupport {
 
     /// Reports an error on standard error (and as JSON on standard output with `--json`), then exits.
     static func fail(_ command: String, _ message: String, status: Int32, json: Bool) -> Never {
-        if json { print(JSONValue.object([("error", .string(message)), ("status", .string(String(status)))]).text()) }
+        if json { print(JSONOutput.text(JSONOutput.Failure(error: message, status: status))) }
         FileHandle.standardError.write(Data("relswap \(command): \(message)\n".utf8))
         Foundation.exit(status)
     }

@@ -127,14 +127,19 @@ struct Generate: ParsableCommand {
     func report(plan: ReleasePlan, target: String) {
         for warning in plan.warnings { CommandSupport.warn("generate", warning) }
         if common.json {
-            print(JSONValue.object([
-                ("applications", .array(plan.applications.map { .object([("name", .string($0.entry.name)), ("version", .string($0.entry.version))]) })),
-                ("erts", .string(plan.release.ertsVersion)),
-                ("release", .string(plan.release.name)),
-                ("target", .string(target)),
-                ("version", .string(plan.release.version)),
-                ("warnings", .strings(plan.warnings)),
-            ]).text())
+            struct Application: Encodable { var name: String; var version: String }
+            struct Report: Encodable {
+                var applications: [Application]
+                var erts: String
+                var ertsIncluded: Bool
+                var release: String
+                var target: String
+                var version: String
+                var warnings: [String]
+            }
+            print(JSONOutput.text(Report(applications: plan.applications.map { Application(name: $0.entry.name, version: $0.entry.version) },
+                                         erts: plan.release.ertsVersion, ertsIncluded: plan.request.includeErts, release: plan.release.name,
+                                         target: target, version: plan.release.version, warnings: plan.warnings)))
         } else {
             print("Generated \(plan.release.name) \(plan.release.version) in \(target)")
             print("  applications: " + plan.applications.map { "\($0.entry.name)-\($0.entry.version)" }.joined(separator: ", "))

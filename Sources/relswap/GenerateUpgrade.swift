@@ -115,12 +115,19 @@ struct GenerateUpgrade: ParsableCommand {
             throw OutputError(path: relupPath, message: "cannot write the relup: \(error.localizedDescription)")
         }
         if common.json {
-            print(JSONValue.object([
-                ("archive", .string(archivePath)), ("delta", .string(delta ? "true" : "false")),
-                ("from", .strings(baseReleases.map(\.release.version))), ("package", .string(package.packageName)),
-                ("relup", .string(relupPath)), ("release", .string(top.release.name)),
-                ("sha256", .string(result.sha256)), ("size", .string(String(result.size))), ("to", .string(version)),
-            ]).text())
+            struct Report: Encodable {
+                var archive: String
+                var delta: Bool
+                var from: [String]
+                var package: String
+                var relup: String
+                var release: String
+                var sha256: String
+                var size: Int
+                var to: String
+            }
+            print(JSONOutput.text(Report(archive: archivePath, delta: delta, from: baseReleases.map(\.release.version), package: package.packageName,
+                                         relup: relupPath, release: top.release.name, sha256: result.sha256, size: result.size, to: version)))
         } else {
             print("Upgrade \(top.release.name) \(baseReleases.map(\.release.version).joined(separator: ", ")) -> \(version)")
             print("  relup:   \(relupPath)")

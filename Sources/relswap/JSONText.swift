@@ -1,5 +1,6 @@
-/// A minimal JSON writer: objects keep the key order they are given (callers give sorted keys),
-/// so output is byte-identical from run to run without Foundation's encoder and its cost.
+/// A minimal JSON writer for `inspect` alone: objects keep the key order they are given (callers give sorted keys),
+/// so output is byte-identical from run to run; it renders each file's object on a worker thread, without
+/// Foundation's encoder and its cost, and inspect's values are all strings. Every other command uses `JSONOutput`.
 enum JSONValue {
     case string(String)
     case strings([String])

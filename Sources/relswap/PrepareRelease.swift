@@ -43,7 +43,8 @@ struct PrepareRelease: ParsableCommand {
                 written.append(namedRel)
             }
             if common.json {
-                print(JSONValue.object([("release", .string(release.name)), ("version", .string(version)), ("written", .strings(written))]).text())
+                struct Report: Encodable { var release: String; var version: String; var written: [String] }
+                print(JSONOutput.text(Report(release: release.name, version: version, written: written)))
             } else {
                 print(written.isEmpty ? "\(releaseRoot.path) already has releases/RELEASES and its .rel" : written.map { "wrote \($0)" }.joined(separator: "\n"))
             }

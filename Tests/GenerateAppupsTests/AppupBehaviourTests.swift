@@ -66,11 +66,16 @@ import Testing
         let old = try AppupSupport.release("coverage", version: 1, name: "cov", at: directory.appendingPathComponent("old"), in: directory)
         let new = try AppupSupport.release("coverage", version: 2, name: "cov", at: directory.appendingPathComponent("new"), in: directory)
         let appup = new.appendingPathComponent("lib/cov-2/ebin/cov.appup")
-        // Without an appup, the generated one would cover everything: the gate passes, and nothing is written.
+        // Without an appup, generate-upgrade would refuse: so does the gate, and it writes nothing.
+        let missing = try AppupSupport.relswap(["generate-appups", "--previous", old.path, "--current", new.path, "--check"])
+        #expect(missing.status == 3)
+        #expect(missing.standardError.contains("\(appup.path): application cov changed from 1 to 2 but has no appup"))
+        #expect(!FileManager.default.fileExists(atPath: appup.path))
+        // Once generated, it passes.
+        #expect(try AppupSupport.relswap(["generate-appups", "--previous", old.path, "--current", new.path]).status == 0)
         let passing = try AppupSupport.relswap(["generate-appups", "--previous", old.path, "--current", new.path, "--check"])
         #expect(passing.status == 0, "\(passing.standardError)")
-        #expect(passing.standardOutput.contains("check: every changed, added and deleted module is covered"))
-        #expect(!FileManager.default.fileExists(atPath: appup.path))
+        #expect(passing.standardOutput.contains("check: every upgraded application has an appup that covers each changed, added and deleted module, and the relup builds"))
         // A hand-written appup that forgets modules: exit 3, each gap named.
         try "{\"2\", [{\"1\", [{load_module, cov_lib}, {update, cov_server, {advanced, []}}]}], [{\"1\", []}]}.\n"
             .write(to: appup, atomically: true, encoding: .utf8)
@@ -80,6 +85,63 @@ import Testing
         #expect(failing.standardError.contains("module cov_deleted of cov was deleted, but the upgrade from 1 has no instruction for it"))
         #expect(failing.standardError.contains("module cov_lib of cov changed, but the downgrade to 1 has no instruction for it"))
         #expect(!failing.standardError.contains("module cov_lib of cov changed, but the upgrade"))
+    }
+
+    /// Each appup that generate-upgrade refuses, --check refuses first, by a named problem with a stable code.
+    @Test(arguments: [
+        ("unknown_module", #"{"2", [{"1", [{load_module, counter}, {load_module, no_such_module}]}], [{"1", [{load_module, counter}]}]}."#,
+         "names module no_such_module, which counter 2 does not have"),
+        ("malformed_instruction", #"{"2", [{"1", [{load_module, counter}, {update, counter, {advanced, []}, bad_deps}]}], [{"1", [{load_module, counter}]}]}."#,
+         "malformed instruction {update,counter,{advanced,[]},bad_deps}"),
+        ("no_entry", #"{"2", [{"1.0", [{load_module, counter}]}], [{"1", [{load_module, counter}]}]}."#,
+         "the upgrade list has no entry for 1 (it has \"1.0\")"),
+        ("malformed_appup", #"{"2", [{"1", [{load_module, counter}]}]}."#, "malformed appup"),
+    ])
+    func checkRefusesWhatGenerateUpgradeRefuses(code: String, appupText: String, message: String) throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (old, new, appup) = try Self.counterPair(in: directory)
+        try (appupText + "\n").write(to: appup, atomically: true, encoding: .utf8)
+        let check = try AppupSupport.relswap(["generate-appups", "--previous", old.path, "--current", new.path, "--check", "--json"])
+        #expect(check.status == 3, "\(check.standardError)")
+        #expect(check.standardError.contains(message), "\(check.standardError)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(check.standardOutput.utf8)) as? [String: Any])
+        let problems = try #require(report["problems"] as? [[String: Any]])
+        #expect(problems.contains { $0["code"] as? String == code }, "\(problems)")
+        // The independent side: generate-upgrade (the relup systools would make) refuses the same appup.
+        let upgrade = try AppupSupport.relswap(["generate-upgrade", "--previous", old.path, "--current", new.path, "--output", directory.path])
+        #expect(upgrade.status != 0)
+        #expect(try String(contentsOf: appup, encoding: .utf8) == appupText + "\n", "--check wrote nothing")
+    }
+
+    /// rebar's convention: a hand-written src/<app>.appup.src is consulted, checked, and written to ebin/<app>.appup;
+    /// the plan shows its instructions, not generated ones.
+    @Test func anAppupSrcIsHonouredAndItsInstructionsShown() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (old, new, appup) = try Self.counterPair(in: directory)
+        let source = new.appendingPathComponent("lib/counter-2/src/counter.appup.src")
+        try FileManager.default.createDirectory(at: source.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try AppupSourceFixture.text.write(to: source, atomically: true, encoding: .utf8)
+        let result = try AppupSupport.relswap(["generate-appups", "--previous", old.path, "--current", new.path, "--json"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let written = try #require(try TermReader.consult(path: appup.path).first)
+        #expect(written == (try TermReader.consult(path: source.path).first), "ebin/counter.appup holds the .appup.src's term")
+        let plan = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        let application = try #require((plan["applications"] as? [[String: Any]])?.first)
+        #expect(application["source"] as? String == "appup_src")
+        #expect(application["source_file"] as? String == source.path)
+        #expect((application["instructions"] as? [String: [String]])?["up"]?.last == "{apply,{application,set_env,[counter,upgraded_by,appup_src]}}")
+        // The generated instruction's warning is not given: it is not what runs.
+        #expect((plan["warnings"] as? [[String: Any]])?.isEmpty == true)
+
+        // A malformed .appup.src is refused with the file named, and nothing is written.
+        try FileManager.default.removeItem(at: appup)
+        try "{\"2\", [{\"1\", [{load_module}]}], []}.\n".write(to: source, atomically: true, encoding: .utf8)
+        let refused = try AppupSupport.relswap(["generate-appups", "--previous", old.path, "--current", new.path])
+        #expect(refused.status == 1)
+        #expect(refused.standardError.contains("\(source.path): upgrade \"1\": malformed instruction {load_module}"))
+        #expect(!FileManager.default.fileExists(atPath: appup.path))
     }
 
     /// --previous is relative to the working directory; rebar2's previous_release= to the current release's parent.

@@ -47,7 +47,7 @@ import Testing
         var outputs = [String]()
         for run in 1...2 {
             let out = directory.appendingPathComponent("out\(run)")
-            let result = try AppupSupport.relswap(["generate-appups", "--previous", old.path, "--current", new.path, "--out", out.path, "--json"])
+            let result = try AppupSupport.relswap(["generate-appups", "--previous", old.path, "--current", new.path, "--output", out.path, "--json"])
             #expect(result.status == 0, "\(result.standardError)")
             outputs.append(try String(contentsOf: out.appendingPathComponent("cov.appup"), encoding: .utf8))
         }

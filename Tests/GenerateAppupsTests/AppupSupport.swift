@@ -41,3 +41,8 @@ enum AppupSupport {
         return try ErlangOracle.term(fromHex: text)
     }
 }
+
+/// A hand-written counter.appup.src whose extra instruction leaves a mark on the node.
+enum AppupSourceFixture {
+    static var text: String { (try? String(contentsOf: ErlangBuild.fixture("appup-src/counter.appup.src"), encoding: .utf8)) ?? "" }
+}

@@ -61,9 +61,15 @@ import Testing
         let reasons = Dictionary(uniqueKeysWithValues: (application["changes"] as? [[String: String]] ?? []).map { ($0["module"] ?? "", $0["reason"] ?? "") })
         #expect(reasons["cov_statem"] == "exports code_change/4 (gen_statem): its processes are suspended and their state moved on")
         #expect(reasons["cov_sup"] == "a supervisor: its child specifications are updated")
-        let warnings = plan["warnings"] as? [String] ?? []
-        #expect(warnings.contains("cov: cov_worker is a gen_server without code_change: its processes keep their state as it is; if the state's shape changed, add code_change"))
-        #expect(warnings.contains("cov: modules cov_x, cov_y call each other in a cycle; their instructions are kept together"))
+        // Typed values: booleans are booleans, warnings objects with a stable code.
+        #expect(application["written"] as? Bool == true)
+        #expect(plan["dry_run"] as? Bool == false && plan["check"] as? Bool == false)
+        #expect(plan["problems"] is NSNull, "no --check, so no problems list")
+        let instructions = try #require(application["instructions"] as? [String: [String]])
+        #expect(instructions["up"]?.joined(separator: "\n") == Self.expectedUp, "what the appup holds")
+        let warnings = (plan["warnings"] as? [[String: Any]] ?? []).map { "\($0["code"] ?? "") \($0["application"] ?? "") \($0["module"] ?? "") \($0["message"] ?? "")" }
+        #expect(warnings.contains("no_code_change cov cov_worker cov_worker is a gen_server without code_change: its processes keep their state as it is; if the state's shape changed, add code_change"))
+        #expect(warnings.contains("cycle cov cov_x modules cov_x, cov_y call each other in a cycle; their instructions are kept together"))
 
         // systools translates it, both ways, keeping the order the dependencies ask for.
         let relup = try AppupSupport.makeRelup(old: old, oldVersion: "1", new: new, newVersion: "2", name: "cov", in: directory)

@@ -36,6 +36,9 @@ import Testing
             let report = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
             digests.append(report["sha256"] as? String ?? "")
             #expect(report["archive"] as? String == out.appendingPathComponent("counter_2.tar.gz").path)
+            let size = try #require(report["size"] as? Int, "the size is a number")
+            #expect(size == (try FileManager.default.attributesOfItem(atPath: out.appendingPathComponent("counter_2.tar.gz").path)[.size] as? Int))
+            #expect(report["delta"] as? Bool == false, "a boolean")
         }
         #expect(digests[0] == digests[1] && digests[0].count == 64, "byte-identical archives")
         // erl_tar, as release_handler uses it, lists the entries.
