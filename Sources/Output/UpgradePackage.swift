@@ -21,8 +21,15 @@ public struct UpgradePackage {
         self.applications = applications
     }
 
-    /// `<name>_<vsn>`: the name to give `unpack_release/1`.
-    public var packageName: String { "\(release.name)_\(release.version)" }
+    /// `<name>_<vsn>`: the name to give `unpack_release/1`. A release name that cannot be a file name (OTP's own
+    /// is "Erlang/OTP") gives way to the stem of its `.rel` file, the name `systools:make_tar` uses.
+    public var packageName: String {
+        if !release.name.isEmpty, !release.name.contains("/"), !release.name.contains("\0"), release.name != ".", release.name != ".." {
+            return "\(release.name)_\(release.version)"
+        }
+        let stem = root.relFile(version: release.version).map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension } ?? "release"
+        return stem.hasSuffix("_\(release.version)") ? stem : "\(stem)_\(release.version)"
+    }
 
     public func entries() throws(OutputError) -> [UpgradeArchive.Entry] {
         let releaseDirectory = "\(root.path)/releases/\(release.version)"

@@ -41,6 +41,8 @@ public struct BootScriptBuilder: Sendable {
         try checkMandatoryApplications()
         var applications = try collectApplications(resources)
         try checkApplications(applications)
+        // get_release/3 checks modules for make_relup as for make_script (check_modules/3).
+        try checkModules(applications)
         applications = addTopApplicationsToUses(applications)
         applications = sortUsedAndIncludedApplications(applications)
         try checkModules(applications)
@@ -53,6 +55,8 @@ public struct BootScriptBuilder: Sendable {
         try checkMandatoryApplications()
         var applications = try collectApplications(resources)
         try checkApplications(applications)
+        // get_release/3 checks modules for make_relup as for make_script (check_modules/3).
+        try checkModules(applications)
         applications = addTopApplicationsToUses(applications)
         applications = sortUsedAndIncludedApplications(applications)
         return try sortApplications(applications).map(\.name)
@@ -202,7 +206,8 @@ public struct BootScriptBuilder: Sendable {
             for module in application.resource.modules {
                 if let other = owner[module], other != application.name {
                     throw PlanningError(message: "module \(module) is in both \(other) and \(application.name)",
-                                        hint: "a module name must be unique in a release; rename one of them or leave one application out")
+                                        hint: "a module name must be unique in a release; rename one of them or leave one application out",
+                                        reason: "duplicate_modules")
                 }
                 owner[module] = application.name
             }

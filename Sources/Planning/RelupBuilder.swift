@@ -51,7 +51,7 @@ public enum RelupBuilder {
         }
         var up = [Term](), down = [Term]()
         for base in upFrom {
-            let script = try translate(mode: .up, top: top, base: base, options: options)
+            let script = fixR15SaslUpgrade(try translate(mode: .up, top: top, base: base, options: options), base: base)
             up.insert(.tuple([.text(base.release.version), .list([]), .list(script)]), at: 0)
         }
         for base in downTo {
@@ -62,6 +62,18 @@ public enum RelupBuilder {
     }
 
     enum Mode { case up, down }
+
+    /// `fix_r15_sasl_upgrade/3`: from a sasl older than 2.2 (before R15), whose release_handler cannot restart the
+    /// emulator first, `restart_new_emulator` goes last and `restart_emulator` is dropped. systools compares the
+    /// versions as Erlang strings (lists of code points), so that comparison is kept.
+    static func fixR15SaslUpgrade(_ script: [Term], base: RelupRelease) -> [Term] {
+        guard script.first == .atom("restart_new_emulator"),
+              let sasl = base.release.applications.first(where: { $0.name == "sasl" }),
+              sasl.version.unicodeScalars.map(\.value).lexicographicallyPrecedes("2.2".unicodeScalars.map(\.value)) else { return script }
+        var rest = Array(script.dropFirst())
+        if let index = rest.firstIndex(of: .atom("restart_emulator")) { rest.remove(at: index) }  // lists:delete/2: the first only
+        return rest + [.atom("restart_new_emulator")]
+    }
 
     static func missingSasl(_ release: ReleaseResource) -> PlanningError {
         PlanningError(message: "release \(release.name) \(release.version) has no sasl, so it cannot be upgraded",
@@ -215,10 +227,14 @@ public enum RelupBuilder {
     // MARK: CHECKS (check_script/2)
 
     static func checkScript(_ script: SplitScript) throws(PlanningError) {
-        let loaded = Set(script.before.compactMap { $0.tupleElements?[1].tupleElements?[2].listElements }.joined().compactMap(\.atomValue))
+        // find_object_code/2: only load_object_code loads (an apply's arguments before it are not modules).
+        let loaded = Set(script.before.filter { isKind($0, "load_object_code") }
+            .compactMap { $0.tupleElements?[1].tupleElements?[2].listElements }.joined().compactMap(\.atomValue))
         for instruction in script.after where isKind(instruction, "load") {
             if let module = instruction.tupleElements?[1].tupleElements?.first?.atomValue, !loaded.contains(module) {
-                throw failure("{load, {\(module), ...}} has no load_object_code for \(module) before point_of_no_return")
+                var error = failure("{load, {\(module), ...}} has no load_object_code for \(module) before point_of_no_return")
+                error.reason = "no_object_code"
+                throw error
             }
         }
         func modules(_ kind: String) -> [String] {

@@ -57,6 +57,34 @@ import Testing
         #expect(relup.count == 1 && relup[0].tupleElements?.first == "2")
     }
 
+    /// OTP's own release is named "Erlang/OTP": such a name cannot be a file name, so the package is named after
+    /// the .rel file, as systools:make_tar names its archives, and release_handler finds its .rel by that name.
+    @Test func aReleaseNameWithASlashPacksUnderTheRelFileName() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (old, new) = try Self.counterPair(in: directory)
+        for (root, version) in [(old, "1"), (new, "2")] {
+            let releaseDirectory = root.appendingPathComponent("releases/\(version)")
+            for file in try FileManager.default.contentsOfDirectory(atPath: releaseDirectory.path) where file.hasSuffix(".rel") {
+                let url = releaseDirectory.appendingPathComponent(file)
+                try String(contentsOf: url, encoding: .utf8).replacingOccurrences(of: "{\"counter\",", with: "{\"Counter/OTP\",")
+                    .write(to: url, atomically: true, encoding: .utf8)
+            }
+        }
+        let out = directory.appendingPathComponent("out")
+        let result = try Products.run("relswap", ["generate-upgrade", "--previous", old.path, "--current", new.path, "--output", out.path, "--json"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let archives = try FileManager.default.contentsOfDirectory(atPath: out.path)
+        #expect(archives.count == 1 && archives[0].hasSuffix("_2.tar.gz"), "\(archives)")
+        let package = String(try #require(archives.first).dropLast(".tar.gz".count))
+        let listing = try ErlangOracle.evaluate("""
+            {ok, Names} = erl_tar:table("\(out.path)/\(package).tar.gz", [compressed]), \
+            {ok, [{release, {Name, _}, _, _}]} = file:consult("\(new.path)/releases/2/" ++ hd([F || F <- element(2, file:list_dir("\(new.path)/releases/2")), filename:extension(F) == ".rel"])), \
+            io:format("~s ~p", [Name, lists:member("releases/\(package).rel", Names)])
+            """)
+        #expect(listing == "Counter/OTP true", "the .rel release_handler looks for by the package name is in the archive")
+    }
+
     @Test func aMissingAppupEntryLeavesNoArchiveAndNoRelup() throws {
         let directory = try ErlangOracle.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

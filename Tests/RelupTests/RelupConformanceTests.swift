@@ -16,6 +16,8 @@ import Testing
         var appups: [(app: String, appup: Term)]
         var restartEmulator = false
         var expectError = false
+        /// systools' reason tag (`{expect, {error, Tag}}`), which our refusal must carry too.
+        var expectedReason: String?
         var constraintsOnly = false
     }
 
@@ -36,7 +38,9 @@ import Testing
                         return (items[0].stringValue!, items[1].listElements!, items.count > 2 ? items[2].stringValue : nil)
                     }
                 case "appups": result.appups = parts[1].listElements!.map { ($0.tupleElements![0].atomValue!, $0.tupleElements![1]) }
-                case "expect": result.expectError = true
+                case "expect":
+                    result.expectError = true
+                    result.expectedReason = parts[1].tupleElements?[1].atomValue
                 case "compare": result.constraintsOnly = true
                 default: break
                 }
@@ -52,7 +56,9 @@ import Testing
         var stems = [String]()
         let releases = [(testCase.top.version, testCase.top.apps, nil as String?)] + testCase.bases.map { ($0.version, $0.apps, $0.erts) }
         for (index, (version, apps, erts)) in releases.enumerated() {
-            var entries: [Term] = ["kernel", "stdlib", "sasl"].map { .tuple([.atom($0), .text(otpApps[$0]!)]) }
+            // kernel, stdlib and sasl of the installed OTP, unless the case gives its own (an old sasl, say).
+            let named = Set(apps.compactMap { $0.tupleElements?.first?.atomValue })
+            var entries: [Term] = ["kernel", "stdlib", "sasl"].filter { !named.contains($0) }.map { .tuple([.atom($0), .text(otpApps[$0]!)]) }
             for app in apps {
                 let parts = app.tupleElements!
                 let name = parts[0].atomValue!, appVersion = parts[1].stringValue!
@@ -118,7 +124,17 @@ import Testing
             let systools = expected.tupleElements!
             if testCase.expectError {
                 #expect(systools[0] == .atom("error"), "\(testCase.name): systools accepted it: \(TermWriter.render(expected))")
-                if case .success(let relup) = ours { Issue.record("\(testCase.name): we accepted it: \(TermWriter.render(relup))") }
+                switch ours {
+                case .success(let relup): Issue.record("\(testCase.name): we accepted it: \(TermWriter.render(relup))")
+                case .failure(let error):
+                    if let reason = testCase.expectedReason {
+                        // {error, {Module, Reason}}: Reason is Tag or {Tag, ...}.
+                        let theirs = systools[1].tupleElements?[1]
+                        let tag = theirs?.atomValue ?? theirs?.tupleElements?.first?.atomValue
+                        #expect(tag == reason, "\(testCase.name): systools refused with \(TermWriter.render(expected))")
+                        #expect((error as? PlanningError)?.reason == reason, "\(testCase.name): we refused with \(error)")
+                    }
+                }
                 continue
             }
             guard systools[0] == .atom("ok") else {
