@@ -140,20 +140,26 @@ public struct ReleaseDirectoryWriter {
         }
     }
 
-    /// `-sname <name>` and a random cookie; the cookie of a vm.args Relswap wrote before is kept.
+    /// `-sname <name>` and a cookie: the previous release's (`--previous`), else that of a vm.args Relswap wrote
+    /// before in the same target, else a random one.
     func generatedVMArgs(previousTarget: String?) -> String {
         var cookie: String?
-        if let previousTarget {
+        if let previous = plan.request.previousRelease {
+            let root = URL(fileURLWithPath: previous)
+            let version = (try? ReleaseRoot(path: previous))?.permanentVersion()
+            cookie = version.flatMap { VMArgs.cookie(path: root.appendingPathComponent("releases/\($0)/vm.args").path) }
+        }
+        if cookie == nil, let previousTarget {
             let path = "\(previousTarget)/releases/\(plan.release.version)/vm.args"
             if let text = try? String(contentsOfFile: path, encoding: .utf8), text.hasPrefix(Self.generatedVMArgsMarker) {
-                cookie = text.split(separator: "\n").first { $0.hasPrefix("-setcookie ") }.map { String($0.dropFirst("-setcookie ".count)) }
+                cookie = VMArgs.cookie(path: path)
             }
         }
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
         var generator = SystemRandomNumberGenerator()  // getrandom(2): suitable for secrets
         let value = cookie ?? String((0..<40).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
         return """
-        \(Self.generatedVMArgsMarker): the node's name, and a cookie made at random for this release.
+        \(Self.generatedVMArgsMarker): the node's name, and a cookie made at random for this release (or kept from the release it succeeds).
         ## Keep the cookie secret: anyone who has it can run any code on the node.
         -sname \(plan.release.name)
         -setcookie \(value)

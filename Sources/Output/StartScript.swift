@@ -54,6 +54,9 @@ enum StartScript {
         set -e
 
         RELEASE_ROOT_DIR=$(cd "$(dirname "$0")/.." && pwd -P)
+        # Run from the release root, as relx and rebar2 do: the node's working directory (and so a crash dump)
+        # is the release's, not the caller's.
+        cd "$RELEASE_ROOT_DIR"
         REL_NAME="__NAME__"
         START_ERL_DATA="$RELEASE_ROOT_DIR/releases/start_erl.data"
         [ -f "$START_ERL_DATA" ] || { echo "$START_ERL_DATA is missing; regenerate the release" >&2; exit 1; }

@@ -43,6 +43,9 @@ public struct ReleaseRequest: Sendable, Equatable {
     public var targetDirectory: String
     public var sysConfig: String?
     public var vmArgs: String?
+    /// The release this one succeeds (`relswap generate --previous`): a generated `vm.args` keeps its cookie, so
+    /// that after a hot upgrade and `make_permanent`, `bin/<name>` still reaches the node started with the old one.
+    public var previousRelease: String?
     public var includeErts = true
     public var overlays: [Overlay] = []
     public var overlayVariableFiles: [String] = []

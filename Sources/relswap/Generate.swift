@@ -25,7 +25,7 @@ struct Generate: ParsableCommand {
         Examples:
           cd rel && relswap generate                      # rebar2: rel/reltool.config -> rel/snowflake
           relswap generate --config rebar.config --force  # rebar3's relx section
-          relswap generate --name snowflake --version 1 --app snowflake --lib-dir _build/default/lib
+          relswap generate --name snowflake --release-version 1 --app snowflake --lib-dir _build/default/lib
         """)
 
     @OptionGroup var common: CommonOptions
@@ -36,7 +36,7 @@ struct Generate: ParsableCommand {
     @Option(help: "The release's name (flags-only mode, or the release to pick from a relx section).")
     var name: String?
 
-    @Option(help: "The release's version (flags-only mode).")
+    @Option(name: .customLong("release-version"), help: "The release's version (flags-only mode). (Not --version: that prints Relswap's own.)")
     var version: String?
 
     @Option(name: .customLong("app"), help: ArgumentHelp("An application of the release, as NAME or NAME:VERSION (repeatable).", valueName: "app"))
@@ -57,6 +57,9 @@ struct Generate: ParsableCommand {
     @Option(help: ArgumentHelp("The Erlang/OTP installation to take erts and OTP applications from (default: the erl on PATH).", valueName: "dir"))
     var ertsRoot: String?
 
+    @Option(help: ArgumentHelp("The release this one succeeds: a generated vm.args keeps its cookie, so bin/<name> still reaches a node upgraded from it.", valueName: "path"))
+    var previous: String?
+
     @Flag(help: "Do not copy erts into the release; bin/<name> then uses the installed OTP's.")
     var noErts = false
 
@@ -69,10 +72,10 @@ struct Generate: ParsableCommand {
     func validate() throws {
         try CommandSupport.validate(settings: settings, command: "generate", accepted: ["force=1", "target_dir=DIR"])
         if config == nil && (version != nil || !applications.isEmpty) && name == nil {
-            throw ValidationError("--version and --app need --name.")
+            throw ValidationError("--release-version and --app need --name.")
         }
         if name != nil && config == nil && (version == nil) {
-            throw ValidationError("--name without --config needs --version too.")
+            throw ValidationError("--name without --config needs --release-version too.")
         }
     }
 
@@ -121,6 +124,7 @@ struct Generate: ParsableCommand {
         if let sysConfig { request.sysConfig = absolute(sysConfig) }
         if let vmArgs { request.vmArgs = absolute(vmArgs) }
         if noErts { request.includeErts = false }
+        if let previous { request.previousRelease = absolute(previous) }
         return request
     }
 

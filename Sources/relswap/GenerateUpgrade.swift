@@ -90,6 +90,14 @@ struct GenerateUpgrade: ParsableCommand {
             throw PlanningError(message: "the previous release is version \(same.release.version) too", hint: "give an older release with --previous")
         }
         let relup = try RelupBuilder.relup(top: top, upFrom: baseReleases, downTo: baseReleases)
+        // A node keeps the cookie it was started with; bin/<name> of the new release reads the new one.
+        let newVMArgs = "\(newRoot.path)/releases/\(version)/vm.args"
+        for base in bases {
+            let oldVMArgs = "\(base.root.path)/releases/\(base.version)/vm.args"
+            if let old = VMArgs.cookie(path: oldVMArgs), let new = VMArgs.cookie(path: newVMArgs), old != new {
+                CommandSupport.warn("generate-upgrade", "the cookies in \(oldVMArgs) and \(newVMArgs) differ: a node upgraded from \(base.version) keeps the old one, so after make_permanent bin/<name> (which reads the new vm.args) cannot reach it; generate the new release with --previous \(base.root.path) to keep the cookie, or set the same -setcookie in both")
+            }
+        }
 
         // Write the relup beside its final place, pack, then put it in place: a failure leaves neither.
         let relupPath = "\(newRoot.path)/releases/\(version)/relup"

@@ -21,14 +21,14 @@ struct PrepareRelease: ParsableCommand {
     @Argument(help: ArgumentHelp("The release root.", valueName: "path"))
     var root: String
 
-    @Option(help: "The version to record (default: the permanent one, from releases/start_erl.data).")
+    @Option(name: .customLong("release-version"), help: "The version to record (default: the permanent one, from releases/start_erl.data).")
     var version: String?
 
     func run() throws {
         do {
             let releaseRoot = try ReleaseRoot(path: CommandSupport.absolute(root))
             guard let version = version ?? releaseRoot.permanentVersion() else {
-                throw ReleaseModelError(file: releaseRoot.path, message: "has no permanent version", hint: "pass --version")
+                throw ReleaseModelError(file: releaseRoot.path, message: "has no permanent version", hint: "pass --release-version")
             }
             let release = try releaseRoot.release(version: version)
             var written = [String]()

@@ -53,14 +53,14 @@ final class RequestLoop: @unchecked Sendable {
             let vmArgs = directory.appendingPathComponent("\(name).vm.args")
             try "-sname \(name)\n-setcookie \(cookie)\n".write(to: vmArgs, atomically: true, encoding: .utf8)
             let root = directory.appendingPathComponent(name)
-            let result = try relswap(["generate", "--no-erts", "--name", "counter", "--version", "1", "--app", "counter", "--lib-dir", lib1.path,
+            let result = try relswap(["generate", "--no-erts", "--name", "counter", "--release-version", "1", "--app", "counter", "--lib-dir", lib1.path,
                                       "--vm-args", vmArgs.path, "--target-dir", root.path])
             guard result.status == 0 else { throw ErlangOracle.Failure(description: result.standardError) }
             roots.append(root)
         }
         let next = directory.appendingPathComponent("counter_2")
         let vmArgs = directory.appendingPathComponent("\(names[0]).vm.args")
-        for arguments in [["generate", "--no-erts", "--name", "counter", "--version", "2", "--app", "counter", "--lib-dir", lib2.path, "--vm-args", vmArgs.path, "--target-dir", next.path],
+        for arguments in [["generate", "--no-erts", "--name", "counter", "--release-version", "2", "--app", "counter", "--lib-dir", lib2.path, "--vm-args", vmArgs.path, "--target-dir", next.path],
                           ["generate-appups", "--previous", roots[0].path, "--current", next.path],
                           ["generate-upgrade", "--previous", roots[0].path, "--current", next.path, "--output", directory.path]] {
             let result = try relswap(arguments)

@@ -12,7 +12,7 @@ enum AppupSupport {
         let lib = directory.appendingPathComponent("build-\(fixture)-\(version)-\(UUID().uuidString.prefix(6))")
         let app = try ErlangBuild.compileIntoLibDirectory(ErlangBuild.fixture("\(fixture)/v\(version)"), libDirectory: lib, version: String(version))
         let appName = String(app.lastPathComponent.prefix { $0 != "-" })
-        let result = try Products.run("relswap", ["generate", "--no-erts", "--force", "--name", name ?? appName, "--version", String(version),
+        let result = try Products.run("relswap", ["generate", "--no-erts", "--force", "--name", name ?? appName, "--release-version", String(version),
                                                   "--app", appName, "--lib-dir", lib.path, "--target-dir", root.path]
                                                  + extraApplications.flatMap { ["--app", $0] })
         guard result.status == 0 else { throw ErlangOracle.Failure(description: "generate failed: \(result.standardError)") }

@@ -40,7 +40,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let lib = directory.appendingPathComponent("lib")
         try ErlangBuild.compileIntoLibDirectory(ErlangBuild.fixture("counter/v1"), libDirectory: lib, version: "1")
-        try Self.compareWithSystools(["--name", "counter", "--version", "1", "--app", "counter", "--lib-dir", lib.path],
+        try Self.compareWithSystools(["--name", "counter", "--release-version", "1", "--app", "counter", "--lib-dir", lib.path],
                                      name: "counter", version: "1", in: directory)
     }
 
@@ -63,7 +63,7 @@ import Testing
         }
         let applications = Array(Set(names)).sorted().filter { satisfied($0) }
         #expect(applications.count >= 8, "expected many OTP applications; found \(applications)")
-        try Self.compareWithSystools(["--name", "many", "--version", "1.0.0"] + applications.flatMap { ["--app", $0] },
+        try Self.compareWithSystools(["--name", "many", "--release-version", "1.0.0"] + applications.flatMap { ["--app", $0] },
                                      name: "many", version: "1.0.0", in: directory)
     }
 

@@ -75,7 +75,7 @@ import Testing
         try "-sname counter_\(nodes.epmdPort)\n-setcookie counter_cookie\n".write(to: vmArgs, atomically: true, encoding: .utf8)
         let target = directory.appendingPathComponent("rel/counter")
         nodes.watch(target.path)
-        let generated = try GenerateSupport.relswap(["generate", "--name", "counter", "--version", "1", "--app", "counter",
+        let generated = try GenerateSupport.relswap(["generate", "--name", "counter", "--release-version", "1", "--app", "counter",
                                                      "--lib-dir", lib.path, "--vm-args", vmArgs.path], in: directory)
         try #require(generated.status == 0, "\(generated.standardError)")
         let script = target.appendingPathComponent("bin/counter").path

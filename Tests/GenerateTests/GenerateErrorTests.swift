@@ -56,7 +56,7 @@ import Testing
         try ErlangBuild.compileIntoLibDirectory(ErlangBuild.fixture("counter/v1"), libDirectory: lib, version: "1")
         try scenario.breakIt(lib)
         let target = directory.appendingPathComponent("rel/counter")
-        let result = try GenerateSupport.relswap(["generate", "--name", "counter", "--version", "1", "--app", "counter",
+        let result = try GenerateSupport.relswap(["generate", "--name", "counter", "--release-version", "1", "--app", "counter",
                                                   "--lib-dir", lib.path, "--target-dir", target.path] + scenario.extraArguments, in: directory)
         #expect(result.status == scenario.status, "\(result.standardError)")
         for fragment in scenario.messageFragments {
@@ -75,7 +75,7 @@ import Testing
         let target = directory.appendingPathComponent("rel/counter")
         try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
         try "mine".write(to: target.appendingPathComponent("keep.txt"), atomically: true, encoding: .utf8)
-        let arguments = ["generate", "--name", "counter", "--version", "1", "--app", "counter", "--lib-dir", lib.path, "--no-erts"]
+        let arguments = ["generate", "--name", "counter", "--release-version", "1", "--app", "counter", "--lib-dir", lib.path, "--no-erts"]
         let refused = try GenerateSupport.relswap(arguments, in: directory)
         #expect(refused.status == 2)
         #expect(refused.standardError.contains("\(target.path): already exists; pass --force to replace it"))

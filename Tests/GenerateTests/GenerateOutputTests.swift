@@ -21,7 +21,7 @@ import Testing
         var trees = [[String: (Data, Int)]]()
         for run in 1...2 {
             let target = directory.appendingPathComponent("run\(run)/counter")
-            let result = try GenerateSupport.relswap(["generate", "--name", "counter", "--version", "1", "--app", "counter",
+            let result = try GenerateSupport.relswap(["generate", "--name", "counter", "--release-version", "1", "--app", "counter",
                                                       "--lib-dir", lib.path, "--vm-args", vmArgs.path, "--target-dir", target.path], in: directory)
             try #require(result.status == 0, "\(result.standardError)")
             trees.append(try GenerateSupport.tree(target))
@@ -46,7 +46,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let lib = try Self.counterLib(in: directory)
         func generate(_ target: URL, force: Bool = false) throws -> String {
-            let result = try GenerateSupport.relswap(["generate", "--name", "counter", "--version", "1", "--app", "counter", "--no-erts",
+            let result = try GenerateSupport.relswap(["generate", "--name", "counter", "--release-version", "1", "--app", "counter", "--no-erts",
                                                       "--lib-dir", lib.path, "--target-dir", target.path] + (force ? ["--force"] : []), in: directory)
             try #require(result.status == 0, "\(result.standardError)")
             let text = try String(contentsOf: target.appendingPathComponent("releases/1/vm.args"), encoding: .utf8)
@@ -66,7 +66,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let lib = try Self.counterLib(in: directory)
         let target = directory.appendingPathComponent("rel")
-        let result = try GenerateSupport.relswap(["generate", "--name", "counter", "--version", "1", "--app", "counter", "--no-erts",
+        let result = try GenerateSupport.relswap(["generate", "--name", "counter", "--release-version", "1", "--app", "counter", "--no-erts",
                                                   "--lib-dir", lib.path, "--target-dir", target.path, "--json"], in: directory)
         try #require(result.status == 0, "\(result.standardError)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
@@ -150,7 +150,7 @@ import Testing
         let lib = try GenerateOutputTests.counterLib(in: directory)
         let ebin = lib.appendingPathComponent("counter-1/ebin")
         try FileManager.default.copyItem(at: ebin.appendingPathComponent("counter.beam"), to: ebin.appendingPathComponent("stray.beam"))
-        let result = try GenerateSupport.relswap(["generate", "--name", "counter", "--version", "1", "--app", "counter", "--no-erts",
+        let result = try GenerateSupport.relswap(["generate", "--name", "counter", "--release-version", "1", "--app", "counter", "--no-erts",
                                                   "--lib-dir", lib.path], in: directory)
         #expect(result.status == 0)
         #expect(result.standardError.contains("warning: \(ebin.path)/counter.app: \(ebin.path)/stray.beam is not in the modules list of counter"))
@@ -162,7 +162,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let lib = try GenerateOutputTests.counterLib(in: directory)
         let first = directory.appendingPathComponent("first")
-        let result = try GenerateSupport.relswap(["generate", "--name", "counter", "--version", "1", "--app", "counter",
+        let result = try GenerateSupport.relswap(["generate", "--name", "counter", "--release-version", "1", "--app", "counter",
                                                   "--lib-dir", lib.path, "--target-dir", first.path], in: directory)
         try #require(result.status == 0, "\(result.standardError)")
         // Moved after it was written: the root follows.

@@ -11,7 +11,7 @@ import Testing
             let lib = directory.appendingPathComponent("lib\(version)")
             try ErlangBuild.compileIntoLibDirectory(ErlangBuild.fixture("counter/v\(version)"), libDirectory: lib, version: String(version))
             let root = directory.appendingPathComponent("counter_\(version)")
-            let result = try Products.run("relswap", ["generate", "--no-erts", "--name", "counter", "--version", String(version),
+            let result = try Products.run("relswap", ["generate", "--no-erts", "--name", "counter", "--release-version", String(version),
                                                       "--app", "counter", "--lib-dir", lib.path, "--target-dir", root.path])
             guard result.status == 0 else { throw ErlangOracle.Failure(description: result.standardError) }
             roots.append(root)
@@ -83,6 +83,31 @@ import Testing
             io:format("~s ~p", [Name, lists:member("releases/\(package).rel", Names)])
             """)
         #expect(listing == "Counter/OTP true", "the .rel release_handler looks for by the package name is in the archive")
+    }
+
+    /// Generated vm.args hold a random cookie; a successor generated with --previous keeps it, and generate-upgrade
+    /// warns when the two releases' cookies differ (bin/<name> could not reach the upgraded node).
+    @Test func aSuccessorKeepsTheCookieAndADifferentOneIsWarnedAbout() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (old, new) = try Self.counterPair(in: directory)
+        func cookie(_ root: URL, _ version: String) throws -> String {
+            let text = try String(contentsOf: root.appendingPathComponent("releases/\(version)/vm.args"), encoding: .utf8)
+            return try #require(text.split(separator: "\n").first { $0.hasPrefix("-setcookie ") }.map(String.init))
+        }
+        #expect(try cookie(old, "1") != cookie(new, "2"), "two random cookies")
+        let warned = try Products.run("relswap", ["generate-upgrade", "--previous", old.path, "--current", new.path, "--output", directory.appendingPathComponent("out1").path])
+        #expect(warned.status == 0, "\(warned.standardError)")
+        #expect(warned.standardError.contains("warning: the cookies in \(old.path)/releases/1/vm.args and \(new.path)/releases/2/vm.args differ"))
+
+        let regenerated = try Products.run("relswap", ["generate", "--no-erts", "--force", "--name", "counter", "--release-version", "2", "--app", "counter",
+                                                       "--lib-dir", directory.appendingPathComponent("lib2").path, "--target-dir", new.path, "--previous", old.path])
+        try #require(regenerated.status == 0, "\(regenerated.standardError)")
+        #expect(try cookie(old, "1") == cookie(new, "2"), "the successor keeps the cookie")
+        _ = try Products.run("relswap", ["generate-appups", "--previous", old.path, "--current", new.path])
+        let quiet = try Products.run("relswap", ["generate-upgrade", "--previous", old.path, "--current", new.path, "--output", directory.appendingPathComponent("out2").path])
+        #expect(quiet.status == 0, "\(quiet.standardError)")
+        #expect(!quiet.standardError.contains("cookies"))
     }
 
     @Test func aMissingAppupEntryLeavesNoArchiveAndNoRelup() throws {

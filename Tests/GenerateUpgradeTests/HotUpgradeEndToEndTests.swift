@@ -92,7 +92,7 @@ import Testing
         for version in [1, 2] {
             let lib = directory.appendingPathComponent("lib\(version)")
             try ErlangBuild.compileIntoLibDirectory(ErlangBuild.fixture("counter/v\(version)"), libDirectory: lib, version: String(version))
-            let result = try Self.relswap(["generate", "--no-erts", "--name", "counter", "--version", String(version), "--app", "counter",
+            let result = try Self.relswap(["generate", "--no-erts", "--name", "counter", "--release-version", String(version), "--app", "counter",
                                            "--lib-dir", lib.path, "--vm-args", vmArgs.path,
                                            "--target-dir", rel.appendingPathComponent(version == 1 ? "counter" : "counter_2").path])
             try #require(result.status == 0, "\(result.standardError)")

@@ -18,7 +18,7 @@ import Testing
             let lib = directory.appendingPathComponent("lib\(version)")
             try ErlangBuild.compileIntoLibDirectory(ErlangBuild.fixture("kinder/v\(version)"), libDirectory: lib, version: String(version),
                                                     erlcOptions: ["+debug_info"])
-            let result = try Products.run("relswap", ["generate", "--no-erts", "--name", "kinder", "--version", String(version), "--app", "kinder",
+            let result = try Products.run("relswap", ["generate", "--no-erts", "--name", "kinder", "--release-version", String(version), "--app", "kinder",
                                                       "--lib-dir", lib.path, "--vm-args", vmArgs.path,
                                                       "--target-dir", rel.appendingPathComponent(version == 1 ? "kinder" : "kinder_2").path])
             try #require(result.status == 0, "\(result.standardError)")
@@ -37,6 +37,8 @@ import Testing
         }
         func ticks(_ worker: String) throws -> Int { Int(try run(["eval", "gen_server:call(\(worker), ticks)"])) ?? -1 }
         _ = try run(["daemon"])
+        // bin/<name> runs from the release root, so the node's working directory (and a crash dump) is the release's.
+        #expect(try run(["eval", "file:get_cwd()"]) == "{ok,\"\(target.resolvingSymlinksInPath().path)\"}")
         #expect(try children() == "[{kinder_keep,true},{kinder_old,true}]")
         let supervisor = try run(["eval", "whereis(kinder_top)"])
         let keeper = try run(["eval", "whereis(kinder_keep)"])
