@@ -57,11 +57,48 @@ enum FileTree {
         try write(Array(text.utf8), to: path, mode: mode)
     }
 
-    /// Copies a file, or a directory recursively, following symbolic links.
+    /// What a copy did not copy as it found it: links kept as links (dangling ones, and directory links that lead
+    /// back into a directory being copied), as sentences naming the path.
+    final class Notes: @unchecked Sendable {
+        private(set) var messages = [String]()
+        private let lock = NSLock()
+        func add(_ message: String) { lock.withLock { messages.append(message) } }
+    }
+
+    /// Copies a file, or a directory recursively, following symbolic links. A link that cannot be followed (its
+    /// target is missing) or that leads back into a directory being copied (a link to itself or an ancestor) is
+    /// copied as the link it is and noted, never a reason to refuse: such links are assets (a web asset pointing
+    /// into a package that is not installed), not code.
     /// - Parameter skip: names (of files or directories, at any depth) not to copy.
-    static func copy(_ source: String, to destination: String, skip: Set<String> = []) throws(OutputError) {
-        guard let info = status(source) else { throw systemError(source, "read it") }
+    static func copy(_ source: String, to destination: String, skip: Set<String> = [], notes: Notes? = nil) throws(OutputError) {
+        try copy(source, to: destination, skip: skip, notes: notes, ancestors: [])
+    }
+
+    static func copyLink(_ source: String, to destination: String, notes: Notes?, why: String) throws(OutputError) {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let length = readlink(source, &buffer, buffer.count - 1)
+        guard length >= 0 else { throw systemError(source, "read the link") }
+        let target = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        try makeDirectory((destination as NSString).deletingLastPathComponent)
+        guard symlink(target, destination) == 0 else { throw systemError(destination, "create the link") }
+        notes?.add("\(source) \(why); copied as a link to \(target)")
+    }
+
+    private struct FileID: Hashable { var device: UInt64; var inode: UInt64 }
+
+    private static func copy(_ source: String, to destination: String, skip: Set<String>, notes: Notes?, ancestors: Set<FileID>) throws(OutputError) {
+        guard let info = status(source) else {
+            var link = stat()
+            if lstat(source, &link) == 0, (link.st_mode & S_IFMT) == S_IFLNK {
+                return try copyLink(source, to: destination, notes: notes, why: errno == ELOOP ? "is a link that loops" : "is a link to nothing")
+            }
+            throw systemError(source, "read it")
+        }
         if (info.st_mode & S_IFMT) == S_IFDIR {
+            let id = FileID(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+            if ancestors.contains(id) {
+                return try copyLink(source, to: destination, notes: notes, why: "is a link back to a directory that contains it")
+            }
             try makeDirectory(destination)
             let entries: [String]
             do {
@@ -70,7 +107,7 @@ enum FileTree {
                 throw failure(source, "cannot list the directory: \(error.localizedDescription)")
             }
             for entry in entries where !skip.contains(entry) {
-                try copy(source + "/" + entry, to: destination + "/" + entry, skip: skip)
+                try copy(source + "/" + entry, to: destination + "/" + entry, skip: skip, notes: notes, ancestors: ancestors.union([id]))
             }
             return
         }

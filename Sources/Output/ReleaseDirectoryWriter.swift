@@ -15,11 +15,15 @@ public struct ReleaseDirectoryWriter {
     public var plan: ReleasePlan
     /// Replace an existing target (rebar2's `force=1`).
     public var force: Bool
+    let notes = FileTree.Notes()
 
     public init(plan: ReleasePlan, force: Bool) {
         self.plan = plan
         self.force = force
     }
+
+    /// After `write()`: links in the applications' directories that were kept as links, not followed.
+    public var warnings: [String] { notes.messages }
 
     /// Marks a `vm.args` that Relswap wrote, whose cookie a regeneration may keep.
     static let generatedVMArgsMarker = "## Written by relswap generate"
@@ -136,7 +140,7 @@ public struct ReleaseDirectoryWriter {
             let real = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
             // The target's parent holds the staging directory: never copy a directory that contains it.
             if parent == real || parent.hasPrefix(real + "/") { continue }
-            try FileTree.copy(path, to: destination + "/" + entry)
+            try FileTree.copy(path, to: destination + "/" + entry, notes: notes)
         }
     }
 

@@ -29,6 +29,10 @@ public enum AppupPlanner {
         public var outputDirectory: String?
         /// For `--check`: a hand-written appup that cannot be used is left for `AppupCheck` to report, not thrown.
         public var checking = false
+        /// Applications whose version did not change while their code did (rebuilt by a newer compiler, say) that
+        /// the user accepts (`--accept-rebuilt APP`): a warning instead of a refusal. release_handler does not load
+        /// them, so a node keeps the previous build's code of those applications until it restarts.
+        public var acceptRebuilt: Set<String> = []
         public init() {}
     }
 
@@ -61,6 +65,7 @@ public enum AppupPlanner {
         let removed = old.release.applications.filter { !newNames.contains($0.name) }.map { ($0.name, $0.version) }
 
         // Unchanged versions must hold unchanged code: release_handler would not load it.
+        var warnings = [AppupWarning]()
         for (name, version) in unchanged {
             let oldDirectory = old.root.applicationDirectory(name, version: version)
             let newDirectory = new.root.applicationDirectory(name, version: version)
@@ -68,13 +73,17 @@ public enum AppupPlanner {
             let diff = try compareModules(application: name, oldDirectory: oldDirectory, oldVersion: version, newDirectory: newDirectory, newVersion: version)
             let changed = diff.added + diff.deleted + diff.changed.map(\.module)
             if !changed.isEmpty {
-                throw PlanningError(file: "\(newDirectory)/ebin/\(name).app",
-                                    message: "application \(name) keeps version \(version), but its modules changed: \(changed.sorted().joined(separator: ", "))",
-                                    hint: "release_handler upgrades only applications whose version changed; bump \(name)'s vsn")
+                let list = changed.sorted().joined(separator: ", ")
+                guard options.acceptRebuilt.contains(name) else {
+                    throw PlanningError(file: "\(newDirectory)/ebin/\(name).app",
+                                        message: "application \(name) keeps version \(version), but its modules changed: \(list)",
+                                        hint: "release_handler upgrades only applications whose version changed; bump \(name)'s vsn, or pass --accept-rebuilt \(name) to go on with the node keeping the previous build's code of \(name) until it restarts")
+                }
+                warnings.append(AppupWarning(code: "rebuilt_same_version", application: name,
+                                             message: "keeps version \(version) while \(changed.count) module\(changed.count == 1 ? "" : "s") changed (\(list)); accepted (--accept-rebuilt): release_handler will not load them, so the node keeps the previous build's code of \(name) until it restarts"))
             }
         }
 
-        var warnings = [AppupWarning]()
         var upgraded = [AppupPlan.Application]()
         for (name, fromVersion, toVersion) in upgradedEntries {
             let oldDirectory = old.root.applicationDirectory(name, version: fromVersion)

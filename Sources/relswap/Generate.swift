@@ -86,7 +86,7 @@ struct Generate: ParsableCommand {
             let plan = try ReleasePlanner.plan(request, installation: installation)
             let writer = ReleaseDirectoryWriter(plan: plan, force: force || settings.contains("force=1"))
             let target = try writer.write()
-            report(plan: plan, target: target)
+            report(plan: plan, target: target, copyWarnings: writer.warnings)
         }
     }
 
@@ -128,8 +128,9 @@ struct Generate: ParsableCommand {
         return request
     }
 
-    func report(plan: ReleasePlan, target: String) {
-        for warning in plan.warnings { CommandSupport.warn("generate", warning) }
+    func report(plan: ReleasePlan, target: String, copyWarnings: [String]) {
+        let warnings = plan.warnings + copyWarnings
+        for warning in warnings { CommandSupport.warn("generate", warning) }
         if common.json {
             struct Application: Encodable { var name: String; var version: String }
             struct Report: Encodable {
@@ -143,7 +144,7 @@ struct Generate: ParsableCommand {
             }
             print(JSONOutput.text(Report(applications: plan.applications.map { Application(name: $0.entry.name, version: $0.entry.version) },
                                          erts: plan.release.ertsVersion, ertsIncluded: plan.request.includeErts, release: plan.release.name,
-                                         target: target, version: plan.release.version, warnings: plan.warnings)))
+                                         target: target, version: plan.release.version, warnings: warnings)))
         } else {
             print("Generated \(plan.release.name) \(plan.release.version) in \(target)")
             print("  applications: " + plan.applications.map { "\($0.entry.name)-\($0.entry.version)" }.joined(separator: ", "))

@@ -53,6 +53,9 @@ struct GenerateAppups: ParsableCommand {
     @Option(help: ArgumentHelp("Directory of override files <app>.appup (default: ./appups if it exists).", valueName: "dir"))
     var overrides: String?
 
+    @Option(name: .customLong("accept-rebuilt"), help: ArgumentHelp("Go on although APP keeps its version while its code changed (rebuilt by a newer compiler, say); the node keeps the previous build's code of APP until it restarts (repeatable).", valueName: "app"))
+    var acceptRebuilt: [String] = []
+
     @Flag(help: "Regenerate appups the new release already has for the old version.")
     var force = false
 
@@ -94,6 +97,7 @@ struct GenerateAppups: ParsableCommand {
         var options = AppupPlanner.Options()
         options.force = force
         options.checking = check
+        options.acceptRebuilt = Set(acceptRebuilt)
         options.outputDirectory = output.map { CommandSupport.absolute($0) }
         options.overridesDirectory = overrides.map { CommandSupport.absolute($0) } ?? (FileManager.default.fileExists(atPath: "appups") ? CommandSupport.absolute("appups") : nil)
         if let directory = options.outputDirectory, !check, !dryRun {

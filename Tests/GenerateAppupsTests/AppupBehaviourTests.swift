@@ -248,6 +248,13 @@ import Testing
         let result = try AppupSupport.relswap(["generate-appups", "--previous", old.path, "--current", new.path])
         #expect(result.status == 1, "\(result.standardError)")
         #expect(result.standardError.contains("application counter keeps version 1, but its modules changed: counter"))
-        #expect(result.standardError.contains("bump counter's vsn"))
+        #expect(result.standardError.contains("bump counter's vsn, or pass --accept-rebuilt counter"))
+        // The way forward, said in the plan: accepted, with the consequence named.
+        let accepted = try AppupSupport.relswap(["generate-appups", "--previous", old.path, "--current", new.path, "--accept-rebuilt", "counter", "--json"])
+        #expect(accepted.status == 0, "\(accepted.standardError)")
+        let plan = try #require(try JSONSerialization.jsonObject(with: Data(accepted.standardOutput.utf8)) as? [String: Any])
+        let warning = try #require((plan["warnings"] as? [[String: Any]])?.first)
+        #expect(warning["code"] as? String == "rebuilt_same_version" && warning["application"] as? String == "counter")
+        #expect((warning["message"] as? String)?.contains("the node keeps the previous build's code of counter until it restarts") == true)
     }
 }

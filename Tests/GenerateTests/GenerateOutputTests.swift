@@ -60,6 +60,32 @@ import Testing
         #expect(try generate(directory.appendingPathComponent("a"), force: true) == first, "regenerating keeps the cookie")
     }
 
+    /// A dangling link and a directory link to itself in priv/ (as a Debian package's web assets can be) are kept as
+    /// links with a warning naming each; the release is still generated, and its links are the same links.
+    @Test func linksThatCannotBeFollowedAreKeptAsLinks() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let lib = try Self.counterLib(in: directory)
+        let application = try #require(try FileManager.default.contentsOfDirectory(atPath: lib.path).first { $0.hasPrefix("counter") })
+        let priv = lib.appendingPathComponent("\(application)/priv/www")
+        try FileManager.default.createDirectory(at: priv, withIntermediateDirectories: true)
+        try "body {}".write(to: priv.appendingPathComponent("site.css"), atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: priv.appendingPathComponent("jquery.js").path, withDestinationPath: "/usr/share/javascript/not-installed/jquery.js")
+        try FileManager.default.createSymbolicLink(atPath: priv.appendingPathComponent("self").path, withDestinationPath: ".")
+        let target = directory.appendingPathComponent("rel")
+        let result = try GenerateSupport.relswap(["generate", "--name", "counter", "--release-version", "1", "--app", "counter", "--no-erts",
+                                                  "--lib-dir", lib.path, "--target-dir", target.path, "--json"], in: directory)
+        try #require(result.status == 0, "\(result.standardError)")
+        let copied = target.appendingPathComponent("lib/counter-1/priv/www")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: copied.appendingPathComponent("jquery.js").path) == "/usr/share/javascript/not-installed/jquery.js")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: copied.appendingPathComponent("self").path) == ".")
+        #expect(try String(contentsOf: copied.appendingPathComponent("site.css"), encoding: .utf8) == "body {}")
+        #expect(result.standardError.contains("\(priv.path)/jquery.js is a link to nothing; copied as a link"))
+        #expect(result.standardError.contains("\(priv.path)/self is a link back to a directory that contains it; copied as a link to ."))
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        #expect((report["warnings"] as? [String])?.count == 2)
+    }
+
     /// RELEASES and the .rel are read by file:consult as release_handler expects them; start_erl.data has no newline.
     @Test func releaseFilesAreWhatReleaseHandlerReads() throws {
         let directory = try ErlangOracle.temporaryDirectory()
