@@ -36,7 +36,7 @@ struct Generate: ParsableCommand {
     @Option(help: "The release's name (flags-only mode, or the release to pick from a relx section).")
     var name: String?
 
-    @Option(name: .customLong("release-version"), help: "The release's version (flags-only mode). (Not --version: that prints Relswap's own.)")
+    @Option(name: .customLong("release-version"), help: "The release's version (flags-only mode).")
     var version: String?
 
     @Option(name: .customLong("app"), help: ArgumentHelp("An application of the release, as NAME or NAME:VERSION (repeatable).", valueName: "app"))
