@@ -85,6 +85,7 @@ public enum RelupBuilder {
         let baseVersions = Dictionary(base.release.applications.map { ($0.name, $0.version) }, uniquingKeysWith: { first, _ in first })
         // collect_appup_scripts/5: top applications in boot order, whose version differs in the base.
         var scripts = [[Term]]()
+        var collected = [(application: RelupApplication, baseVersion: String, file: String, expanded: [Term])]()
         for application in top.applications {
             guard let baseVersion = baseVersions[application.name], baseVersion != application.version else { continue }
             guard let (file, appup) = application.appup else {
@@ -97,14 +98,19 @@ public enum RelupBuilder {
                 throw PlanningError(file: file, message: "application \(application.name) has no \(mode == .up ? "upgrade from" : "downgrade to") \(baseVersion) in its appup",
                                     hint: "add {\"\(baseVersion)\", [Instructions]} to the \(mode == .up ? "upgrade" : "downgrade") list, or regenerate it with relswap generate-appups")
             }
-            // check_syntax/1 runs on the expanded script: a nested list is spliced in unexpanded (one level),
-            // so short forms inside it are malformed, as systools finds them.
-            let expanded = expandScript(entry.instructions)
+            collected.append((application, baseVersion, file, expandScript(entry.instructions)))
+        }
+        // check_syntax/1 runs on the merged, expanded script (a nested list is spliced in unexpanded, one level,
+        // so short forms inside it are malformed, as systools finds them), before anything looks up a module.
+        for (application, baseVersion, file, expanded) in collected {
             for instruction in expanded {
-                if let problem = checkInstruction(instruction) {
-                    throw PlanningError(file: file, message: "application \(application.name), \(mode == .up ? "upgrade from" : "downgrade to") \(baseVersion): \(problem)")
+                if let (tag, _) = syntaxError(instruction), let problem = checkInstruction(instruction) {
+                    throw PlanningError(file: file, message: "application \(application.name), \(mode == .up ? "upgrade from" : "downgrade to") \(baseVersion): \(problem)",
+                                        reason: tag)
                 }
             }
+        }
+        for (application, baseVersion, file, expanded) in collected {
             // Every module an instruction names must exist where it is loaded from or removed.
             let baseApplication = base.applications.first { $0.name == application.name }
             for instruction in expanded {
@@ -114,7 +120,8 @@ public enum RelupBuilder {
                                                                      : (baseApplication?.modules ?? [], baseVersion)
                 guard owner.contains(module) else {
                     throw PlanningError(file: file, message: "application \(application.name), \(mode == .up ? "upgrade from" : "downgrade to") \(baseVersion): \(TermWriter.render(instruction)) names module \(module), which \(application.name) \(ownerVersion) does not have",
-                                        hint: "fix the appup, or add the module to the application's modules list")
+                                        hint: "fix the appup, or add the module to the application's modules list",
+                                        reason: deleting ? nil : "no_such_module")
                 }
             }
             scripts.append(expanded)
@@ -498,54 +505,5 @@ public enum RelupBuilder {
             after.append(restart)
         }
         return SplitScript(before: before, after: after)
-    }
-
-    // MARK: SYNTAX (check_op/1)
-
-    /// Why an expanded appup instruction is malformed, or `nil` if systools accepts it.
-    static func checkInstruction(_ instruction: Term) -> String? {
-        let bad = "malformed instruction \(TermWriter.render(instruction))"
-        if let atom = instruction.atomValue {
-            return ["point_of_no_return", "restart_new_emulator", "restart_emulator"].contains(atom) ? nil : bad
-        }
-        if instruction.isList { return bad }
-        guard let parts = instruction.tupleElements, let kind = parts.first?.atomValue else { return bad }
-        func atom(_ term: Term) -> Bool { term.atomValue != nil }
-        func atoms(_ term: Term) -> Bool { term.listElements?.allSatisfy(atom) ?? false }
-        func purge(_ term: Term) -> Bool { term == .atom("soft_purge") || term == brutal }
-        func change(_ term: Term) -> Bool { term == .atom("soft") || (term.tupleElements.map { $0.count == 2 && $0[0] == .atom("advanced") } ?? false) }
-        func timeout(_ term: Term) -> Bool {
-            if term == .atom("default") || term == .atom("infinity") { return true }
-            if case .integer(let value) = term { return value > 0 }
-            return false
-        }
-        let valid: Bool
-        switch (kind, parts.count) {
-        // Only expanded forms: check_op/1 runs after expand_script/1, which fills in the short ones.
-        case ("load_module", 5): valid = atom(parts[1]) && purge(parts[2]) && purge(parts[3]) && atoms(parts[4])
-        case ("update", 6): valid = atom(parts[1]) && change(parts[2]) && purge(parts[3]) && purge(parts[4]) && atoms(parts[5])
-        case ("update", 7): valid = atom(parts[1]) && timeout(parts[2]) && change(parts[3]) && purge(parts[4]) && purge(parts[5]) && atoms(parts[6])
-        case ("update", 8):
-            valid = atom(parts[1]) && (parts[2] == .atom("static") || parts[2] == .atom("dynamic")) && timeout(parts[3]) && change(parts[4])
-                && purge(parts[5]) && purge(parts[6]) && atoms(parts[7])
-        case ("add_module", 2), ("delete_module", 2): valid = atom(parts[1])
-        case ("add_module", 3), ("delete_module", 3): valid = atom(parts[1]) && atoms(parts[2])
-        case ("remove_application", 2), ("restart_application", 2): valid = atom(parts[1])
-        case ("add_application", 3): valid = atom(parts[1]) && ReleaseResource.Entry.types.contains(parts[2].atomValue ?? "")
-        case ("load_object_code", 2):
-            valid = parts[1].tupleElements.map { $0.count == 3 && atom($0[0]) && $0[1].stringValue != nil && atoms($0[2]) } ?? false
-        case ("load", 2), ("remove", 2):
-            valid = parts[1].tupleElements.map { $0.count == 3 && atom($0[0]) && purge($0[1]) && purge($0[2]) } ?? false
-        case ("purge", 2), ("resume", 2), ("stop", 2), ("start", 2): valid = atoms(parts[1])
-        case ("suspend", 2):
-            valid = parts[1].listElements?.allSatisfy { atom($0) || ($0.tupleElements.map { $0.count == 2 && atom($0[0]) && timeout($0[1]) } ?? false) } ?? false
-        case ("code_change", 2): valid = parts[1].listElements?.allSatisfy { $0.tupleElements?.count == 2 } ?? false
-        case ("code_change", 3):
-            valid = (parts[1] == .atom("up") || parts[1] == .atom("down")) && (parts[2].listElements?.allSatisfy { $0.tupleElements?.count == 2 } ?? false)
-        case ("apply", 2): valid = parts[1].tupleElements.map { $0.count == 3 && atom($0[0]) && atom($0[1]) && $0[2].isList } ?? false
-        case ("sync_nodes", 3): valid = true
-        default: valid = false
-        }
-        return valid ? nil : bad
     }
 }

@@ -30,6 +30,20 @@ import Testing
         #expect(children.ids == [.atom("cov_server"), .atom("cov_statem"), .atom("cov_worker")])
     }
 
+    @Test func oldStyleTupleSpecsAndAGlobalName() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try ErlangOracle.runProgram(try ErlangOracle.executable("erlc"), ["+debug_info", "-o", directory.path,
+                                                                          ErlangBuild.fixture("erlang-supervisors/tuple_sup.erl").path])
+        let children = try SupervisorChildren.read(BeamFile(path: directory.appendingPathComponent("tuple_sup.beam").path), module: "tuple_sup")
+        let ids = try ErlangOracle.evaluate("""
+            code:add_patha("\(directory.path)"), {ok, {_, Specs}} = tuple_sup:init([]), \
+            io:format("~s", [binary:encode_hex(term_to_binary([element(1, S) || S <- Specs]))])
+            """)
+        #expect(Term.list(children.ids) == (try ErlangOracle.term(fromHex: ids)))
+        #expect(children.reference == .tuple([.atom("global"), .atom("tuple_top")]))
+    }
+
     @Test func withoutDebugInfoTheReasonIsGiven() throws {
         let directory = try ErlangOracle.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
