@@ -86,52 +86,29 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let nodes = try NodeEnvironment()
         defer { nodes.shutDown() }
-        let vmArgs = directory.appendingPathComponent("vm.args")
-        try "-sname counter_\(nodes.epmdPort)\n-setcookie counter_cookie\n".write(to: vmArgs, atomically: true, encoding: .utf8)
-        let rel = directory.appendingPathComponent("rel")
-        for version in [1, 2] {
-            let lib = directory.appendingPathComponent("lib\(version)")
-            try ErlangBuild.compileIntoLibDirectory(ErlangBuild.fixture("counter/v\(version)"), libDirectory: lib, version: String(version))
-            let result = try Self.relswap(["generate", "--no-erts", "--name", "counter", "--release-version", String(version), "--app", "counter",
-                                           "--lib-dir", lib.path, "--vm-args", vmArgs.path,
-                                           "--target-dir", rel.appendingPathComponent(version == 1 ? "counter" : "counter_2").path])
-            try #require(result.status == 0, "\(result.standardError)")
-        }
-        let target = rel.appendingPathComponent("counter")
-        nodes.watch(target.path)
-        let script = target.appendingPathComponent("bin/counter").path
-        func run(_ arguments: [String]) throws -> String {
-            let result = try ErlangOracle.runCapturing(script, arguments, environment: nodes.environment)
-            #expect(result.status == 0, "bin/counter \(arguments.joined(separator: " ")): \(result.standardError)")
-            return result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        func value() throws -> Int { Int(try run(["eval", "counter:value()"])) ?? -1 }
-        _ = try run(["daemon"])
-        usleep(600_000)
+        let release = try LiveRelease(fixture: "counter", name: "counter", in: directory, nodes: nodes)
+        func value() throws -> Int { Int(try release.eval("counter:value()")) ?? -1 }
+        try release.run(["daemon"])
+        #expect(try Poll.until(seconds: 10) { try value() > 0 }, "the counter counts")
         let before = try value()
-        let pid = try run(["eval", "whereis(counter)"])
-        #expect(before > 0)
+        let pid = try release.eval("whereis(counter)")
 
-        let appups = try Self.relswap(["generate-appups", "--previous", target.path, "--current", rel.appendingPathComponent("counter_2").path])
-        try #require(appups.status == 0, "\(appups.standardError)")
-        let upgrade = try Self.relswap(["generate-upgrade", "--delta", "--previous", target.path, "--current", rel.appendingPathComponent("counter_2").path,
-                                        "--output", target.appendingPathComponent("releases").path])
-        try #require(upgrade.status == 0, "\(upgrade.standardError)")
-        #expect(try run(["eval", "release_handler:unpack_release(\"counter_2\")"]) == "{ok,\"2\"}")
-        #expect(try run(["eval", "release_handler:install_release(\"2\")"]) == "{ok,\"1\",[]}")
+        try release.prepareUpgrade(extra: ["--delta"])
+        #expect(try release.eval("release_handler:unpack_release(\"counter_2\")") == "{ok,\"2\"}")
+        #expect(try release.eval("release_handler:install_release(\"2\")") == "{ok,\"1\",[]}")
         let after = try value()
         #expect(after >= before + 1000, "code_change(1, Count, _) added 1000: \(before) -> \(after)")
-        #expect(try run(["eval", "whereis(counter)"]) == pid, "the same process")
-        #expect(try run(["eval", "proplists:get_value(vsn, counter:module_info(attributes))"]) == "[2]")
-        usleep(700_000)
-        let later = try value()
-        #expect(later > after && (later - after) % 2 == 0, "counting by 2: \(after) -> \(later)")
+        #expect(try release.eval("whereis(counter)") == pid, "the same process")
+        #expect(try release.eval("proplists:get_value(vsn, counter:module_info(attributes))") == "[2]")
+        var later = after
+        #expect(try Poll.until(seconds: 10) { later = try value(); return later >= after + 4 })
+        #expect((later - after) % 2 == 0, "counting by 2: \(after) -> \(later)")
 
-        #expect(try run(["eval", "release_handler:install_release(\"1\")"]) == "{ok,\"1\",[]}")
-        #expect(try run(["eval", "proplists:get_value(vsn, counter:module_info(attributes))"]) == "[1]")
+        #expect(try release.eval("release_handler:install_release(\"1\")") == "{ok,\"1\",[]}")
+        #expect(try release.eval("proplists:get_value(vsn, counter:module_info(attributes))") == "[1]")
         #expect(try value() >= later, "the count is kept on downgrade")
-        #expect(try run(["eval", "whereis(counter)"]) == pid)
-        _ = try run(["stop"])
-        #expect(NodeEnvironment.processes(mentioning: target.path).isEmpty)
+        #expect(try release.eval("whereis(counter)") == pid)
+        try release.run(["stop"])
+        #expect(Poll.until(seconds: 10) { NodeEnvironment.processes(mentioning: release.running.path).isEmpty })
     }
 }
