@@ -32,7 +32,7 @@ let package = Package(
             "ErlangTerm", "SystemSupport",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .target(name: "ReleaseModel", dependencies: ["ErlangTerm", "Beam"]),
+        .target(name: "ReleaseModel", dependencies: ["ErlangTerm", "Beam", "SystemSupport"]),
         .target(name: "Planning", dependencies: ["ErlangTerm", "Beam", "ReleaseModel", "SystemSupport"]),
         .target(name: "Output", dependencies: [
             "ErlangTerm", "ReleaseModel", "Planning", "SystemSupport", "CArchive",

@@ -107,20 +107,41 @@ struct GenerateUpgrade: ParsableCommand {
             baseReleases.allSatisfy { base in base.applications.first { $0.name == application.name }?.version != application.version }
         }.map(\.name))
         let package = UpgradePackage(root: newRoot, release: top.release, relupFile: temporaryRelup, applications: delta ? upgraded : nil)
+        // Read back all the node will consult or boot from the archive, before anything is written.
+        try PackedFilesCheck.checkReleaseDirectory("\(newRoot.path)/releases/\(version)", release: top.release)
+        for application in top.release.applications where package.applications?.contains(application.name) ?? true {
+            try PackedFilesCheck.checkApplication(newRoot.applicationDirectory(application.name, version: application.version),
+                                                  name: application.name, version: application.version)
+        }
         let archivePath = "\(outputDirectory)/\(package.packageName).tar.gz"
         let result: (size: Int, sha256: String)
         do {
-            try Data(TermWriter.fileContents([relup]).utf8).write(to: URL(fileURLWithPath: temporaryRelup))
-            try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+            do {
+                try Data(TermWriter.fileContents([relup]).utf8).write(to: URL(fileURLWithPath: temporaryRelup))
+            } catch {
+                throw OutputError(path: relupPath, message: "cannot write the relup: \(error.localizedDescription)")
+            }
+            try PackedFilesCheck.checkRelup(temporaryRelup, version: version)
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: outputDirectory, isDirectory: &isDirectory), !isDirectory.boolValue {
+                throw OutputError(path: outputDirectory, message: "is a file, not a directory", hint: "--output names the directory the archive is written into")
+            }
+            do {
+                try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+            } catch {
+                throw OutputError(path: outputDirectory, message: "cannot create the output directory: \(error.localizedDescription)")
+            }
             result = try UpgradeArchive(entries: package.entries()).write(to: archivePath)
-            if FileManager.default.fileExists(atPath: relupPath) { try FileManager.default.removeItem(atPath: relupPath) }
-            try FileManager.default.moveItem(atPath: temporaryRelup, toPath: relupPath)
-        } catch let error as OutputError {
-            try? FileManager.default.removeItem(atPath: temporaryRelup)
-            throw error
+            do {
+                if FileManager.default.fileExists(atPath: relupPath) { try FileManager.default.removeItem(atPath: relupPath) }
+                try FileManager.default.moveItem(atPath: temporaryRelup, toPath: relupPath)
+            } catch {
+                try? FileManager.default.removeItem(atPath: archivePath)
+                throw OutputError(path: relupPath, message: "cannot put the relup in place: \(error.localizedDescription)")
+            }
         } catch {
             try? FileManager.default.removeItem(atPath: temporaryRelup)
-            throw OutputError(path: relupPath, message: "cannot write the relup: \(error.localizedDescription)")
+            throw error
         }
         if common.json {
             struct Report: Encodable {
