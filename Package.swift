@@ -49,7 +49,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "relswap-agent", dependencies: [
-            "Distribution", "ErlangTerm", "SystemSupport", "CArchive",
+            "Distribution", "ErlangTerm", "Beam", "SystemSupport", "CArchive",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

@@ -4,7 +4,7 @@ import ErlangTerm
 /// A failed step, with the class that decides the exit code.
 struct AgentFailure: Error, CustomStringConvertible {
     enum Step: String {
-        case unreachable, refused, unpack, check, install, health, permanent, call, archive
+        case unreachable, refused, unpack, check, install, health, permanent, call, archive, verify
         /// Documented in docs/agent.md.
         var exitCode: Int32 {
             switch self {
@@ -16,6 +16,7 @@ struct AgentFailure: Error, CustomStringConvertible {
             case .install: return 6
             case .health: return 7
             case .permanent: return 8
+            case .verify: return 9
             }
         }
     }

@@ -42,12 +42,15 @@ enum ReleaseSteps {
                      .unpack, "restarting release_handler so that it reads \(file)")
     }
 
-    /// Sends the archive into the node's releases directory and unpacks it; a failed unpack is cleaned up.
+    /// Sends the archive into the node's releases directory and unpacks it, then checks that the node's files are the
+    /// archive's. What an earlier failed unpack left is removed first; a failed unpack takes away what it created.
     static func unpack(_ session: inout NodeSession, _ archive: UpgradeArchiveCheck) async throws {
         guard let root = try await session.call("code", "root_dir", []).stringValue else {
             throw AgentFailure(.unpack, "the node did not say where its root is")
         }
         try await ensureReleasesFile(&session, root: root)
+        _ = try await CodeVerification.removeLeftovers(&session, root: root, archive: archive)
+        let created = try await CodeVerification.missingDirectories(&session, root: root, archive: archive)
         let destination = "\(root)/releases/\(archive.package).tar.gz"
         try expectOK(try await session.call("file", "write_file", [.text(destination), .binary(archive.bytes)]), .unpack,
                      "writing \(destination) on the node")
@@ -55,13 +58,15 @@ enum ReleaseSteps {
         do {
             try expectOK(answer, .unpack, "unpack_release(\"\(archive.package)\")")
         } catch {
-            // So that a retry does not meet existing_release, and the archive does not linger.
+            // Nothing of the failed unpack stays: a retry then meets neither existing_release nor old files.
             if answer.tupleElements?.last?.tupleElements?.first != .atom("existing_release") {
                 _ = try? await session.call("release_handler", "remove_release", [.text(archive.version)])
+                for directory in created { _ = try? await session.call("file", "del_dir_r", [.text(directory)]) }
             }
             _ = try? await session.call("file", "delete", [.text(destination)])
             throw error
         }
+        try await CodeVerification.checkFiles(&session, root: root, archive: archive)
     }
 
     static func install(_ session: inout NodeSession, _ version: String) async throws {

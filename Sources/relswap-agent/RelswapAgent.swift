@@ -14,7 +14,8 @@ struct RelswapAgent: AsyncParsableCommand {
 
         Exit status: 0 done; 1 a call or the archive failed; 2 a node is unreachable; 3 a node refused the cookie; \
         4 unpack failed; 5 check_install_release failed; 6 install failed; 7 the health check failed (the node \
-        was rolled back); 8 make_permanent failed; 64 usage error.
+        was rolled back); 8 make_permanent failed; 9 the node's code is not the archive's after unpack or install \
+        (rolled back after an install); 64 usage error.
         """,
         version: "0.1.0",
         subcommands: [Releases.self, Call.self, Unpack.self, Install.self, Permanent.self, Downgrade.self, Remove.self, Upgrade.self])
@@ -54,22 +55,35 @@ struct Call: AsyncParsableCommand {
     }
 }
 
+/// The bounds an archive is checked against before it is sent.
+struct ArchiveLimitOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Refuse an archive that unpacks to more bytes than this.", valueName: "bytes"))
+    var maxUnpackedSize: Int64 = UpgradeArchiveCheck.Limits().maximumUnpackedSize
+    @Option(help: ArgumentHelp("Refuse an archive that unpacks to more than this many times its size (a gzip bomb).", valueName: "ratio"))
+    var maxCompressionRatio: Int64 = UpgradeArchiveCheck.Limits().maximumRatio
+
+    var limits: UpgradeArchiveCheck.Limits {
+        UpgradeArchiveCheck.Limits(maximumUnpackedSize: maxUnpackedSize, maximumRatio: maxCompressionRatio)
+    }
+}
+
 struct Unpack: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Send an upgrade archive to the nodes and unpack it there.")
     @OptionGroup var agent: AgentOptions
+    @OptionGroup var archiveLimits: ArchiveLimitOptions
     @Argument(help: "The archive, <name>_<vsn>.tar.gz.") var archive: String
 
     func run() async throws {
-        let check = try Self.checkArchive(archive)
+        let check = try Self.checkArchive(archive, limits: archiveLimits.limits)
         try await agent.inSessions { session in
             try await ReleaseSteps.unpack(&session, check)
             return "unpacked \(check.releaseName) \(check.version)"
         }
     }
 
-    static func checkArchive(_ path: String) throws -> UpgradeArchiveCheck {
+    static func checkArchive(_ path: String, limits: UpgradeArchiveCheck.Limits) throws -> UpgradeArchiveCheck {
         do {
-            return try UpgradeArchiveCheck(path: path)
+            return try UpgradeArchiveCheck(path: path, limits: limits)
         } catch let failure as AgentFailure {
             FileHandle.standardError.write(Data("relswap-agent: \(failure.message)\n".utf8))
             throw ExitCode(failure.step.exitCode)
@@ -144,6 +158,7 @@ struct Upgrade: AsyncParsableCommand {
         --parallel N), stopping at the first failure.
         """)
     @OptionGroup var agent: AgentOptions
+    @OptionGroup var archiveLimits: ArchiveLimitOptions
     @Flag(help: "Stop before make_permanent.") var noPermanent = false
     @Option(help: "After the install, GET this URL; it must answer 2xx.") var healthURL: String?
     @Option(help: "After the install, call Module:Function(); it must return ok or true.") var healthCall: String?
@@ -151,21 +166,24 @@ struct Upgrade: AsyncParsableCommand {
 
     func run() async throws {
         let noPermanent = self.noPermanent
-        let check = try Unpack.checkArchive(archive)
+        let check = try Unpack.checkArchive(archive, limits: archiveLimits.limits)
         let health = HealthCheck(url: healthURL, call: healthCall)
         try await agent.inSessions { session in
             try await ReleaseSteps.unpack(&session, check)
-            let previous = try await ReleaseSteps.which(&session).first { $0.status == "permanent" }?.version
+            let releases = try await session.call("release_handler", "which_releases", [])
+            let permanent = releases.listElements?.compactMap(\.tupleElements).first { $0.count == 4 && $0[3] == .atom("permanent") }
+            let previous = permanent?[1].stringValue
+            let previousLibraries = Set(permanent?[2].listElements?.compactMap { $0.stringValue.map { String($0.split(separator: "/").last ?? "") } } ?? [])
             try await ReleaseSteps.install(&session, check.version)
-            if !health.isEmpty {
-                do {
-                    try await health.run(&session)
-                } catch let failure as AgentFailure {
-                    guard let previous else { throw failure }
-                    // Roll back: the previous release is still permanent, so installing it is enough.
-                    try await ReleaseSteps.install(&session, previous)
-                    throw AgentFailure(.health, "\(failure.message); rolled back to \(previous), which stays permanent")
-                }
+            do {
+                // The node must run the archive's code, then pass its health check.
+                try await CodeVerification.checkLoaded(&session, archive: check, libraries: Set(check.libraries).subtracting(previousLibraries))
+                if !health.isEmpty { try await health.run(&session) }
+            } catch let failure as AgentFailure {
+                guard let previous else { throw failure }
+                // Roll back: the previous release is still permanent, so installing it is enough.
+                try await ReleaseSteps.install(&session, previous)
+                throw AgentFailure(failure.step, "\(failure.message); rolled back to \(previous), which stays permanent")
             }
             if !noPermanent { try await ReleaseSteps.permanent(&session, check.version) }
             return "upgraded \(check.releaseName) \(previous ?? "?") -> \(check.version)\(noPermanent ? " (not permanent)" : "")"

@@ -1,0 +1,76 @@
+import Distribution
+import ErlangTerm
+
+/// The node's code against the archive's, by `beam_lib:md5`: a release_handler step that answers ok is not proof
+/// that the node runs the new code (a retried unpack keeps files an earlier failed one left, as `unpack_release`
+/// extracts with `keep_old_files`).
+enum CodeVerification {
+    /// The `lib/<app>-<vsn>` directories of the archive that no release the node knows uses, though they exist on the
+    /// node: what an earlier, failed unpack left. Removed before unpacking, so that the archive's files are the ones
+    /// extracted.
+    static func removeLeftovers(_ session: inout NodeSession, root: String, archive: UpgradeArchiveCheck) async throws -> [String] {
+        let known = try await session.call("release_handler", "which_releases", [])
+        var used = Set<String>(), versions = Set<String>()
+        for release in known.listElements ?? [] {
+            guard let parts = release.tupleElements, parts.count == 4 else { continue }
+            if let version = parts[1].stringValue { versions.insert(version) }
+            for library in parts[2].listElements ?? [] {
+                if let text = library.stringValue { used.insert((text as String).split(separator: "/").last.map(String.init) ?? text) }
+            }
+        }
+        var removed = [String]()
+        var directories = archive.libraries.filter { !used.contains($0) }.map { "\(root)/lib/\($0)" }
+        if !versions.contains(archive.version) { directories.append("\(root)/releases/\(archive.version)") }
+        for directory in directories where try await session.call("filelib", "is_dir", [.text(directory)]) == .atom("true") {
+            try ReleaseSteps.expectOK(try await session.call("file", "del_dir_r", [.text(directory)]), .unpack,
+                                      "removing \(directory), which an earlier unpack left and no release uses")
+            removed.append(directory)
+        }
+        return removed
+    }
+
+    /// Directories of the archive that do not exist on the node yet: what a failed unpack must take away again.
+    static func missingDirectories(_ session: inout NodeSession, root: String, archive: UpgradeArchiveCheck) async throws -> [String] {
+        var missing = [String]()
+        for directory in archive.libraries.map({ "\(root)/lib/\($0)" }) + ["\(root)/releases/\(archive.version)"]
+        where try await session.call("filelib", "is_dir", [.text(directory)]) == .atom("false") {
+            missing.append(directory)
+        }
+        return missing
+    }
+
+    /// After unpack: every beam of the archive is on the node with the archive's md5.
+    static func checkFiles(_ session: inout NodeSession, root: String, archive: UpgradeArchiveCheck) async throws {
+        for (library, beams) in archive.beams.sorted(by: { $0.key < $1.key }) {
+            for beam in beams {
+                let path = "\(root)/lib/\(library)/ebin/\(beam.module).beam"
+                let answer = try await session.call("beam_lib", "md5", [.text(path)])
+                guard let parts = answer.tupleElements, parts.count == 2, parts[0] == .atom("ok"),
+                      let pair = parts[1].tupleElements, pair.count == 2, case .binary(let md5) = pair[1] else {
+                    throw AgentFailure(.verify, "\(path) on the node cannot be read after the unpack: \(TermWriter.render(answer))")
+                }
+                guard md5 == beam.md5 else {
+                    throw AgentFailure(.verify, "\(path) on the node is not the archive's (beam_lib:md5 differs): a file an earlier unpack left was kept; remove version \(archive.version) (relswap-agent remove \(archive.version)) and upgrade again")
+                }
+            }
+        }
+    }
+
+    /// After install: every module of the archive's upgraded libraries that is loaded runs the archive's code.
+    /// - Parameter libraries: the `app-vsn` directories the new release brings (not those it shares with the old one).
+    static func checkLoaded(_ session: inout NodeSession, archive: UpgradeArchiveCheck, libraries: Set<String>) async throws {
+        var stale = [String]()
+        for (library, beams) in archive.beams.sorted(by: { $0.key < $1.key }) where libraries.contains(library) {
+            for beam in beams {
+                guard try await session.call("code", "is_loaded", [.atom(beam.module)]) != .atom("false") else { continue }
+                let answer = try await session.call("erlang", "get_module_info", [.atom(beam.module), .atom("md5")])
+                // A consolidated protocol runs its consolidated code (mix releases), not its ebin beam.
+                if case .binary(let md5) = answer, md5 == archive.consolidated[beam.module] ?? beam.md5 { continue }
+                stale.append(beam.module)
+            }
+        }
+        guard stale.isEmpty else {
+            throw AgentFailure(.verify, "after install_release(\"\(archive.version)\") the node still runs other code than the archive's for \(stale.joined(separator: ", ")) (Mod:module_info(md5) differs)")
+        }
+    }
+}
