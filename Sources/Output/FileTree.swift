@@ -120,6 +120,10 @@ enum FileTree {
         try write(bytes, to: destination, mode: info.st_mode & 0o777)
     }
 
+    static func setMode(_ path: String, _ mode: mode_t) throws(OutputError) {
+        guard chmod(path, mode) == 0 else { throw systemError(path, "set the file's permissions") }
+    }
+
     static func remove(_ path: String) {
         try? FileManager.default.removeItem(atPath: path)
     }

@@ -90,10 +90,12 @@ public struct ReleaseDirectoryWriter {
             try FileTree.write("%% Application configuration of \(release.name) \(release.version): [{App, [{Key, Value}]}].\n[].\n",
                                to: "\(releaseDirectory)/sys.config")
         }
+        // vm.args holds the cookie, which lets anyone who reads it run any code on the node: owner only.
         if let vmArgs = plan.request.vmArgs {
             try FileTree.copy(vmArgs, to: "\(releaseDirectory)/vm.args")
+            if VMArgs.cookie(path: vmArgs) != nil { try FileTree.setMode("\(releaseDirectory)/vm.args", 0o600) }
         } else {
-            try FileTree.write(generatedVMArgs(previousTarget: previousTarget), to: "\(releaseDirectory)/vm.args")
+            try FileTree.write(generatedVMArgs(previousTarget: previousTarget), to: "\(releaseDirectory)/vm.args", mode: 0o600)
         }
 
         // releases/RELEASES and start_erl.data, as release_handler reads and writes them.

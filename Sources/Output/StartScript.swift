@@ -22,6 +22,7 @@ enum StartScript {
     [_, Host] = string:split(atom_to_list(node()), "@"),
     Node = list_to_atom(case lists:member($@, Target) of true -> Target; false -> Target ++ "@" ++ Host end),
     Fail = fun(Format, Args) -> io:format(standard_error, Format, Args), halt(1) end,
+    case os:getenv("RELSWAP_COOKIE") of false -> ok; "" -> ok; Cookie -> erlang:set_cookie(Node, list_to_atom(Cookie)) end,
     case net_adm:ping(Node) of pong -> ok; pang -> Fail("node ~s is not running, or its cookie differs~n", [Node]) end,
     Call = fun(M, F, A) -> case rpc:call(Node, M, F, A, 60000) of {badrpc, Why} -> Fail("~s:~s failed on ~s: ~p~n", [M, F, Node, Why]); R -> R end end,
     case Action of
@@ -91,12 +92,15 @@ enum StartScript {
                 -args_file "$VM_ARGS" "$@"
         }
 
+        # The cookie never goes on a command line, where ps shows it: the control node gets it from its
+        # environment (only its owner can read that) and the remote shell from a private HOME's .erlang.cookie.
+        # The control node's own cookie is a placeholder: it only talks to the release's node.
         # A hidden, short-lived node that talks to the release's node.
         control() {
             case "$NODE_NAME" in *@*) HOST_PART="@${NODE_NAME#*@}" ;; *) HOST_PART="" ;; esac
-            RELSWAP_NODE="$NODE_NAME" RELSWAP_ACTION="$1" RELSWAP_ARG="${2:-}" \
+            RELSWAP_NODE="$NODE_NAME" RELSWAP_ACTION="$1" RELSWAP_ARG="${2:-}" RELSWAP_COOKIE="$COOKIE" \
                 "$BINDIR/erlexec" -boot "$REL_DIR/start_clean" -noshell -noinput -hidden \
-                "$NAME_FLAG" "relswap_ctl_$$$HOST_PART" ${COOKIE:+-setcookie "$COOKIE"} \
+                "$NAME_FLAG" "relswap_ctl_$$$HOST_PART" ${COOKIE:+-setcookie relswap_control} \
                 -eval '__CONTROL__'
         }
 
@@ -151,8 +155,17 @@ enum StartScript {
                 ;;
             remote)
                 case "$NODE_NAME" in *@*) HOST_PART="@${NODE_NAME#*@}" ;; *) HOST_PART="" ;; esac
-                exec "$BINDIR/erlexec" -boot "$REL_DIR/start_clean" -hidden "$NAME_FLAG" "relswap_remsh_$$$HOST_PART" \
-                    ${COOKIE:+-setcookie "$COOKIE"} -remsh "$NODE_NAME"
+                REMOTE_HOME="$HOME"
+                if [ -n "$COOKIE" ]; then
+                    REMOTE_HOME=$(mktemp -d "${TMPDIR:-/tmp}/relswap_remsh.XXXXXX")
+                    trap 'rm -rf "$REMOTE_HOME"' EXIT INT TERM HUP
+                    (umask 077 && printf '%s' "$COOKIE" > "$REMOTE_HOME/.erlang.cookie")
+                    chmod 400 "$REMOTE_HOME/.erlang.cookie"
+                fi
+                status=0
+                HOME="$REMOTE_HOME" "$BINDIR/erlexec" -boot "$REL_DIR/start_clean" -hidden "$NAME_FLAG" "relswap_remsh_$$$HOST_PART" \
+                    -remsh "$NODE_NAME" || status=$?
+                exit $status
                 ;;
             *)
                 usage >&2

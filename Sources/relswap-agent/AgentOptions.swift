@@ -25,14 +25,37 @@ struct AgentOptions: ParsableArguments {
 
     func validate() throws {
         if nodes.isEmpty { throw ValidationError("Name at least one node with --node.") }
+        for node in nodes {
+            // A node name is an atom: at most 255 characters, a non-empty name before an optional @host.
+            let name = NodeName(node, defaultHost: "h")
+            if node.isEmpty || name.alive.isEmpty || name.host.isEmpty {
+                throw ValidationError("--node '\(node.prefix(40))' is not a node name; give name@host, or a bare name for this host.")
+            }
+            if node.unicodeScalars.count > 255 || node.utf8.count > 1023 {
+                throw ValidationError("--node names a node of \(node.unicodeScalars.count) characters; a node name is an atom of 255 at most.")
+            }
+            if node.unicodeScalars.contains(where: { $0.value < 0x20 || $0 == " " }) {
+                throw ValidationError("--node '\(node.prefix(40))' holds a space or a control character; node names do not.")
+            }
+        }
         if parallel < 1 { throw ValidationError("--parallel takes a number of nodes, 1 or more.") }
+        if timeout <= 0 || timeout > 86_400 { throw ValidationError("--timeout takes seconds, more than 0 and at most 86400.") }
     }
 
     func resolvedCookie() throws -> String {
         if let cookie { return cookie }
         if let cookie = ProcessInfo.processInfo.environment["RELSWAP_COOKIE"], !cookie.isEmpty { return cookie }
         let home = ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()
-        if let text = try? String(contentsOfFile: home + "/.erlang.cookie", encoding: .utf8) {
+        let file = home + "/.erlang.cookie"
+        var info = stat()
+        if stat(file, &info) == 0 {
+            // As OTP's auth does: a cookie file others can read is refused, not used.
+            guard info.st_mode & 0o077 == 0 else {
+                throw AgentFailure(.refused, "\(file) can be read by others (mode \(String(info.st_mode & 0o777, radix: 8))); OTP refuses such a cookie file and so does the agent: chmod 400 \(file)")
+            }
+            guard info.st_size <= 4096, let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw AgentFailure(.refused, "\(file) is not a cookie (unreadable, or larger than 4096 bytes)")
+            }
             return text.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         throw AgentFailure(.refused, "no cookie: pass --cookie, set RELSWAP_COOKIE, or have ~/.erlang.cookie")
