@@ -93,6 +93,10 @@ struct TermScanner {
 
         if TermScanner.isAtomStart(c) {
             let name = scanName()
+            // erl_scan refuses these as file:consult does (system_limit): an atom is 255 characters at most.
+            guard name.unicodeScalars.count <= 255 else {
+                throw error("atom is longer than 255 characters", line: startLine, column: startColumn)
+            }
             return token(TermScanner.reservedWords.contains(name) ? .reservedWord(name) : .atom(name))
         }
         if TermScanner.isVariableStart(c) {

@@ -208,6 +208,10 @@ public enum AppupPlanner {
             let newPath = "\(newDirectory)/ebin/\(module).beam"
             do throws(BeamError) {
                 let oldFile = try BeamFile(path: oldPath), newFile = try BeamFile(path: newPath)
+                for (file, path) in [(oldFile, oldPath), (newFile, newPath)] {
+                    let inside = try file.moduleName()
+                    if inside != module { return .failed("\(path): holds module \(inside), not \(module); rebuild the application (a module's beam is <module>.beam)") }
+                }
                 if oldFile.bytes == newFile.bytes { return .same }
                 if try oldFile.md5() == newFile.md5() { return .noise }
                 return .changed(try BeamModule(file: newFile), try BeamModule(file: oldFile))
@@ -227,10 +231,17 @@ public enum AppupPlanner {
         // Added modules must have a readable beam too: they are loaded by the upgrade.
         let added = newModules.filter { !oldSet.contains($0) }
         for module in added {
+            let path = "\(newDirectory)/ebin/\(module).beam"
+            let inside: String
             do {
-                _ = try BeamFile(path: "\(newDirectory)/ebin/\(module).beam").md5()
+                let file = try BeamFile(path: path)
+                _ = try file.md5()
+                inside = try file.moduleName()
             } catch {
                 throw PlanningError(message: error.description)
+            }
+            if inside != module {
+                throw PlanningError(file: path, message: "holds module \(inside), not \(module)", hint: "rebuild the application (a module's beam is <module>.beam)")
             }
         }
         return ModuleDiff(added: added.sorted(), deleted: oldModules.filter { !newSet.contains($0) }.sorted(),
@@ -357,6 +368,10 @@ public enum AppupPlanner {
             for entry in entries {
                 guard let pair = entry.tupleElements, pair.count == 2 else {
                     throw PlanningError(file: file, message: "each \(direction) entry is {FromVsn, Instructions}; \(TermWriter.render(entry).prefix(80)) is not")
+                }
+                if case .binary(let bytes) = pair[0], !Appup.isRegularExpression(bytes) {
+                    throw PlanningError(file: file, message: "the \(direction) entry's version \(TermWriter.render(pair[0])) is not a valid regular expression",
+                                        hint: "a binary version is matched as a regular expression against the whole version; fix it, or give the version as a string")
                 }
                 guard Appup.versionMatches(pair[0].stringValue.map(Term.text) ?? pair[0], application.fromVersion) else { continue }
                 if let replace = pair[1].tupleElements, replace.count == 2, replace[0] == .atom("replace"), let all = replace[1].listElements {

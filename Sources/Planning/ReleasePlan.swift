@@ -1,3 +1,5 @@
+import Beam
+import SystemSupport
 import ErlangTerm
 import Foundation
 import ReleaseModel
@@ -135,6 +137,15 @@ public enum ReleasePlanner {
             throw PlanningError(file: resource.file,
                                 message: "lists module\(missing.count > 1 ? "s" : "") \(missing.joined(separator: ", ")) but \(candidate.ebin) has no \(missing.map { "\($0).beam" }.joined(separator: ", "))",
                                 hint: "compile \(missing.count > 1 ? "them" : "it"), or remove \(missing.count > 1 ? "them" : "it") from the modules list")
+        }
+        // A beam must hold the module its file is named for: the boot script loads it by that name.
+        let named = parallelMap(resource.modules) { module -> String? in
+            let path = "\(candidate.ebin)/\(module).beam"
+            guard let inside = try? BeamFile(path: path).moduleName() else { return "\(path) is not a readable beam" }
+            return inside == module ? nil : "\(path) holds module \(inside), not \(module)"
+        }
+        if let problem = named.compactMap({ $0 }).first {
+            throw PlanningError(file: resource.file, message: problem, hint: "rebuild the application; a module's beam is <module>.beam")
         }
         let listed = Set(resource.modules)
         return beams.subtracting(listed).sorted().map {

@@ -46,6 +46,12 @@ public struct Appup: Sendable, Equatable {
         }
     }
 
+    /// True if `bytes` is UTF-8 text that compiles as a regular expression.
+    public static func isRegularExpression(_ bytes: [UInt8]) -> Bool {
+        guard let text = String(validating: bytes, as: UTF8.self) else { return false }
+        return (try? NSRegularExpression(pattern: text)) != nil
+    }
+
     /// Reads and checks an appup file.
     public init(path: String) throws(ReleaseModelError) {
         try self.init(term: ReleaseModelError.consultOne(path, shape: "{Vsn, UpFrom, DownTo}"), file: path)
@@ -65,6 +71,10 @@ public struct Appup: Sendable, Equatable {
                 guard let pair = item.tupleElements, pair.count == 2, pair[0].stringValue != nil || { if case .binary = pair[0] { return true }; return false }(),
                       let instructions = pair[1].listElements else {
                     throw failure("each \(what) entry must be {Vsn, [Instruction]}; \(TermWriter.render(item).prefix(100)) is not")
+                }
+                if case .binary(let bytes) = pair[0], !Appup.isRegularExpression(bytes) {
+                    throw ReleaseModelError(file: file, message: "the \(what) entry's version \(TermWriter.render(pair[0])) is not a valid regular expression",
+                                            hint: "systools matches a binary version as a regular expression against the whole version; fix it, or give the version as a string")
                 }
                 result.append(Entry(version: pair[0].stringValue.map(Term.text) ?? pair[0], instructions: instructions))
             }

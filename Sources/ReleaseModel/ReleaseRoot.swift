@@ -59,6 +59,26 @@ public struct ReleaseRoot: Sendable, Equatable {
             let parts = data.split(whereSeparator: { $0 == " " || $0 == "\n" })
             if parts.count == 2, relFile(version: String(parts[1])) != nil { return String(parts[1]) }
         }
+        return permanentVersionWithoutStartErlData()
+    }
+
+    /// What `releases/start_erl.data` says is wrong, if anything: it must name `<erts> <vsn>` with a `.rel` for the
+    /// version, since `bin/<name>` boots what it names.
+    public func startErlDataProblem() -> ReleaseModelError? {
+        let file = path + "/releases/start_erl.data"
+        guard let data = try? String(contentsOfFile: file, encoding: .utf8) else { return nil }
+        let parts = data.split(whereSeparator: { $0 == " " || $0 == "\n" })
+        guard parts.count == 2 else {
+            return ReleaseModelError(file: file, message: "is not \"<erts version> <release version>\"", hint: "write it as release_handler does, e.g. \"13.1.5 1\"")
+        }
+        guard relFile(version: String(parts[1])) != nil else {
+            return ReleaseModelError(file: file, message: "names version \(parts[1]), which has no releases/\(parts[1])/*.rel here",
+                                     hint: "a node booted from this root would fail; name a version the root holds (\(versions().joined(separator: ", ")))")
+        }
+        return nil
+    }
+
+    func permanentVersionWithoutStartErlData() -> String? {
         if let terms = try? TermReader.consult(path: path + "/releases/RELEASES"), let list = terms.first?.listElements {
             for entry in list {
                 if let parts = entry.tupleElements, parts.count == 6, parts[5] == .atom("permanent"), let version = parts[2].stringValue {

@@ -76,21 +76,33 @@ enum CommandSupport {
         FileHandle.standardError.write(Data("relswap \(command): warning: \(message)\n".utf8))
     }
 
+    /// The root's permanent version, refusing a `start_erl.data` that names a version the root does not hold.
+    static func permanentVersion(_ root: ReleaseRoot) throws(ReleaseModelError) -> String? {
+        if let problem = root.startErlDataProblem() { throw problem }
+        return root.permanentVersion()
+    }
+
+    /// `version` if given, else the root's permanent version.
+    static func explicit(_ version: String?, orPermanentOf root: ReleaseRoot) throws(ReleaseModelError) -> String? {
+        if let version { return version }
+        return try permanentVersion(root)
+    }
+
     /// The old and new versions: each root's permanent version (two roots), or in one root the permanent
     /// version and the newest other one (the one before it, when the build tool already made the newest permanent).
     static func versions(old: ReleaseRoot, new: ReleaseRoot, separate: Bool, fromVersion: String?, toVersion: String?) throws(ReleaseModelError) -> (String, String) {
         if separate {
-            guard let from = fromVersion ?? old.permanentVersion() else {
+            guard let from = try explicit(fromVersion, orPermanentOf: old) else {
                 throw ReleaseModelError(file: old.path, message: "has no permanent version (no start_erl.data, no RELEASES, several versions)", hint: "pass --from-version")
             }
-            guard let to = toVersion ?? new.permanentVersion() else {
+            guard let to = try explicit(toVersion, orPermanentOf: new) else {
                 throw ReleaseModelError(file: new.path, message: "has no permanent version (no start_erl.data, no RELEASES, several versions)", hint: "pass --to-version")
             }
             return (from, to)
         }
         let all = new.versions()
         if let fromVersion, let toVersion { return (fromVersion, toVersion) }
-        let permanent = new.permanentVersion()
+        let permanent = try permanentVersion(new)
         if let fromVersion {
             guard let to = all.last(where: { $0 != fromVersion }) else {
                 throw ReleaseModelError(file: new.path, message: "holds only version \(fromVersion)", hint: "build the new version into the same root, or pass --previous")

@@ -75,13 +75,13 @@ struct GenerateUpgrade: ParsableCommand {
         } else {
             for path in previousPaths {
                 let root = try ReleaseRoot(path: path)
-                guard let version = fromVersion ?? root.permanentVersion() else {
+                guard let version = try CommandSupport.explicit(fromVersion, orPermanentOf: root) else {
                     throw ReleaseModelError(file: root.path, message: "has no permanent version", hint: "pass --from-version")
                 }
                 bases.append((root, version))
             }
         }
-        guard let version = toVersion ?? newRoot.permanentVersion() else {
+        guard let version = try CommandSupport.explicit(toVersion, orPermanentOf: newRoot) else {
             throw ReleaseModelError(file: newRoot.path, message: "has no permanent version", hint: "pass --to-version")
         }
         let top = try RelupRelease.load(version: version, of: [newRoot])
