@@ -39,15 +39,33 @@ public struct BigInteger: Sendable, Hashable, CustomStringConvertible {
     /// Parses digits (no sign) in `radix`; `nil` if a digit is out of range or there are none.
     public init?(digits: some StringProtocol, radix: Int) {
         guard (2...36).contains(radix), !digits.isEmpty else { return nil }
+        // Digits are taken in groups that fit one limb (nine decimal digits), so each pass over the limbs
+        // consumes a group rather than one digit.
+        let perGroup = BigInteger.digitsPerLimb(radix)
         var limbs: [UInt32] = []
+        var group: UInt32 = 0, groupSize = 0
         for scalar in digits.unicodeScalars {
             guard let digit = BigInteger.digitValue(scalar), digit < radix else { return nil }
-            BigInteger.multiplyAdd(&limbs, multiplier: UInt32(radix), addend: UInt32(digit))
+            group = group * UInt32(radix) + UInt32(digit)
+            groupSize += 1
+            if groupSize == perGroup.count {
+                BigInteger.multiplyAdd(&limbs, multiplier: perGroup.power, addend: group)
+                group = 0
+                groupSize = 0
+            }
         }
+        if groupSize > 0 {
+            var power: UInt32 = 1
+            for _ in 0..<groupSize { power *= UInt32(radix) }
+            BigInteger.multiplyAdd(&limbs, multiplier: power, addend: group)
+        }
+        while let last = limbs.last, last == 0 { limbs.removeLast() }
         self.init(isNegative: false, limbs: limbs)
     }
 
     public var negated: BigInteger { BigInteger(isNegative: !isNegative, limbs: limbs) }
+    var negatedIfNegative: BigInteger { isNegative ? negated : self }
+    var limbCount: Int { limbs.count }
     public var isZero: Bool { limbs.isEmpty }
 
     /// The value as `Int`, or `nil` if it does not fit.
@@ -81,15 +99,32 @@ public struct BigInteger: Sendable, Hashable, CustomStringConvertible {
         var work = limbs
         var digits = [UInt8]()
         let digitChars = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ".utf8)
+        let perGroup = BigInteger.digitsPerLimb(radix)
         while !work.isEmpty {
-            let remainder = BigInteger.divide(&work, by: UInt32(radix))
-            digits.append(digitChars[Int(remainder)])
+            // One division gives a group of digits (nine decimal ones), least significant first.
+            var remainder = BigInteger.divide(&work, by: perGroup.power)
+            for _ in 0..<perGroup.count {
+                if work.isEmpty && remainder == 0 { break }
+                digits.append(digitChars[Int(remainder % UInt32(radix))])
+                remainder /= UInt32(radix)
+            }
         }
         if isNegative { digits.append(UInt8(ascii: "-")) }
         return String(decoding: digits.reversed(), as: UTF8.self)
     }
 
     public var description: String { text() }
+
+    /// The most digits of `radix` whose value always fits one limb, and `radix` to that power.
+    static func digitsPerLimb(_ radix: Int) -> (count: Int, power: UInt32) {
+        var count = 0
+        var power: UInt64 = 1
+        while power * UInt64(radix) <= UInt64(UInt32.max) {
+            power *= UInt64(radix)
+            count += 1
+        }
+        return (count, UInt32(power))
+    }
 
     /// Orders by value.
     public static func compare(_ a: BigInteger, _ b: BigInteger) -> Int {

@@ -9,10 +9,14 @@ struct ETFDecoder {
     /// dozen levels at most; a debug build on a 512 KiB task stack was measured to hold about 400.
     static let maximumDepth = 256
     /// The largest uncompressed size a compressed term may declare.
-    static let maximumUncompressedSize = 1 << 30
+    static let maximumUncompressedSize = 256 << 20
+    /// The most terms one decode builds (each costs memory beyond its bytes): a list of millions of `[]`s is a
+    /// few megabytes of input and gigabytes of terms.
+    static let maximumTerms = 8 << 20
 
     private var reader: ByteReader
     private var depth = 0
+    private var termCount = 0
     /// Added to offsets in errors, for terms that were inflated from a compressed envelope.
     private let offsetBase: Int
 
@@ -104,6 +108,8 @@ struct ETFDecoder {
     }
 
     mutating func decodeTerm() throws(ErlangTermError) -> Term {
+        termCount += 1
+        guard termCount <= ETFDecoder.maximumTerms else { throw failure("more than \(ETFDecoder.maximumTerms) terms; Relswap decodes no larger term") }
         depth += 1
         defer { depth -= 1 }
         guard depth <= ETFDecoder.maximumDepth else { throw failure("terms are nested more than \(ETFDecoder.maximumDepth) deep") }
@@ -130,7 +136,7 @@ struct ETFDecoder {
             let arity = tag == Tag.smallTuple ? Int(try byte("SMALL_TUPLE_EXT arity")) : Int(try u32("LARGE_TUPLE_EXT arity"))
             try checkCount(arity, minimumSize: 1, "tuple")
             var elements = [Term]()
-            elements.reserveCapacity(arity)
+            elements.reserveCapacity(min(arity, 1 << 12))
             for _ in 0..<arity { elements.append(try decodeTerm()) }
             return .tuple(elements)
         case Tag.nil:
@@ -144,7 +150,7 @@ struct ETFDecoder {
             let count = Int(try u32("LIST_EXT length"))
             try checkCount(count, minimumSize: 1, "LIST_EXT")
             var elements = [Term]()
-            elements.reserveCapacity(count)
+            elements.reserveCapacity(min(count, 1 << 12))
             for _ in 0..<count { elements.append(try decodeTerm()) }
             let tail = try decodeTerm()
             return Term.list(elements, tail: tail)
@@ -171,7 +177,7 @@ struct ETFDecoder {
             let count = Int(try u32("MAP_EXT size"))
             try checkCount(count, minimumSize: 2, "MAP_EXT")
             var entries = [MapEntry]()
-            entries.reserveCapacity(count)
+            entries.reserveCapacity(min(count, 1 << 12))
             for _ in 0..<count {
                 let key = try decodeTerm()
                 let value = try decodeTerm()

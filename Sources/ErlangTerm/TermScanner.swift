@@ -200,15 +200,23 @@ struct TermScanner {
         return digits.isEmpty ? nil : String(digits)
     }
 
+    /// The longest integer literal read: conversion to binary grows with the square of its length, and no file a
+    /// release holds needs more.
+    static let maximumDigits = 20_000
+
     private mutating func scanNumber() throws(ErlangTermError) -> Token.Kind {
         let startLine = line, startColumn = column
         guard let whole = scanDigits(radix: 10) else { throw error("expected digits") }
+        guard whole.count <= TermScanner.maximumDigits else {
+            throw error("integer of \(whole.count) digits; Relswap reads integers of up to \(TermScanner.maximumDigits) digits", line: startLine, column: startColumn)
+        }
         if peek() == "#" {
             guard let radix = Int(whole), (2...36).contains(radix) else {
                 throw error("base \(whole) is not between 2 and 36", line: startLine, column: startColumn)
             }
             advance()
-            guard let digits = scanDigits(radix: radix), let value = BigInteger(digits: digits, radix: radix) else {
+            guard let digits = scanDigits(radix: radix), digits.count <= TermScanner.maximumDigits * 4,
+                  let value = BigInteger(digits: digits, radix: radix) else {
                 throw error("expected base-\(radix) digits after '\(whole)#'")
             }
             return .integer(value)

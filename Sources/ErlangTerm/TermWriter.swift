@@ -95,7 +95,9 @@ public enum TermWriter {
         case .integer(let value):
             output += String(value)
         case .bigInteger(let value):
-            output += value.text()
+            // Decimal text costs the square of the length: beyond 4,096 limbs (some 39,000 digits) the value is
+            // written in base 16 (16#...), which Erlang reads back as the same integer, in linear time.
+            output += value.limbCount > 4096 ? (value.isNegative ? "-16#" : "16#") + value.negatedIfNegative.text(radix: 16) : value.text()
         case .float(let value):
             output += floatText(value)
         case .string(let text):

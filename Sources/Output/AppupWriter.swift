@@ -1,4 +1,5 @@
 import Foundation
+import SystemSupport
 import Planning
 import ReleaseModel
 #if canImport(Glibc)
@@ -24,6 +25,8 @@ public enum AppupWriter {
 
     static func atomicWrite(_ text: String, to path: String) throws(OutputError) {
         let temporary = "\(path).relswap-\(getpid())"
+        TemporaryFiles.register(temporary)
+        defer { TemporaryFiles.unregister(temporary) }
         do throws(OutputError) {
             try FileTree.write(text, to: temporary)
             try FileTree.rename(temporary, path)

@@ -6,7 +6,7 @@ import Glibc
 
 /// File operations for assembling a release: copies that follow symbolic links (so the release stands
 /// on its own even when the build tool linked its libraries) and keep permission bits.
-enum FileTree {
+public enum FileTree {
     static func failure(_ path: String, _ message: String) -> OutputError {
         OutputError(path: path, message: message)
     }
@@ -59,8 +59,8 @@ enum FileTree {
 
     /// What a copy did not copy as it found it: links kept as links (dangling ones, and directory links that lead
     /// back into a directory being copied), as sentences naming the path.
-    final class Notes: @unchecked Sendable {
-        private(set) var messages = [String]()
+    public final class Notes: @unchecked Sendable {
+        public private(set) var messages = [String]()
         private let lock = NSLock()
         func add(_ message: String) { lock.withLock { messages.append(message) } }
     }

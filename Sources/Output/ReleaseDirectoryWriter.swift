@@ -1,5 +1,6 @@
 import ErlangTerm
 import Foundation
+import SystemSupport
 import Planning
 import ReleaseModel
 #if canImport(Glibc)
@@ -42,6 +43,12 @@ public struct ReleaseDirectoryWriter {
         let parent = (target as NSString).deletingLastPathComponent
         try FileTree.makeDirectory(parent)
         let staging = "\(parent)/.\((target as NSString).lastPathComponent).relswap-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        TemporaryFiles.register(staging)
+        TemporaryFiles.register(staging + ".old")
+        defer {
+            TemporaryFiles.unregister(staging)
+            TemporaryFiles.unregister(staging + ".old")
+        }
         do throws(OutputError) {
             try assemble(into: staging, previousTarget: exists ? target : nil)
             if exists {

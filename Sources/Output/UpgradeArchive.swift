@@ -36,14 +36,55 @@ public struct UpgradeArchive {
         ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap(Int.init) ?? 0
     }
 
-    /// Every file under `directory`, as entries under `prefix` (symbolic links followed).
-    public static func entries(under directory: String, prefix: String) -> [Entry] {
-        guard let enumerator = FileManager.default.enumerator(atPath: directory) else { return [] }
+    /// Every file under `directory`, as entries under `prefix`. A symbolic link whose target is inside `root` (the
+    /// release) is followed (a directory link once: a loop is not entered twice); a link to nothing is left out and
+    /// noted (an asset, nothing the node runs); a link out of the release and any special file (FIFO, socket,
+    /// device) are refused with the path, so that nothing from elsewhere on the host is packed unsaid and nothing
+    /// blocks the walk.
+    public static func entries(under directory: String, prefix: String, root: String, notes: FileTree.Notes? = nil) throws(OutputError) -> [Entry] {
+        let realRoot = URL(fileURLWithPath: root).resolvingSymlinksInPath().path
         var entries = [Entry]()
-        while let relative = enumerator.nextObject() as? String {
-            let path = directory + "/" + relative
-            if !FileTree.isDirectory(path) { entries.append(Entry(path: prefix + "/" + relative, source: path)) }
+        var visited = Set<String>()
+        func walk(_ path: String, _ archivePath: String) throws(OutputError) {
+            var info = stat()
+            guard lstat(path, &info) == 0 else { throw FileTree.systemError(path, "read it") }
+            var kind = info.st_mode & S_IFMT
+            if kind == S_IFLNK {
+                var target = stat()
+                guard stat(path, &target) == 0 else {
+                    notes?.add("\(path) is a link to nothing; left out of the archive")
+                    return
+                }
+                let real = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+                guard real == realRoot || real.hasPrefix(realRoot + "/") else {
+                    throw OutputError(path: path, message: "is a link to \(real), outside the release",
+                                      hint: "the archive would carry that file from this host; copy it into the release (relswap generate copies what links point to; relx: build without dev_mode)")
+                }
+                kind = target.st_mode & S_IFMT
+                if kind == S_IFDIR {
+                    guard visited.insert(real).inserted else { return }
+                }
+            }
+            switch kind {
+            case S_IFREG:
+                entries.append(Entry(path: archivePath, source: path))
+            case S_IFDIR:
+                let children: [String]
+                do {
+                    children = try FileManager.default.contentsOfDirectory(atPath: path).sorted()
+                } catch {
+                    throw OutputError(path: path, message: "cannot list the directory: \(error.localizedDescription)")
+                }
+                for child in children { try walk(path + "/" + child, archivePath + "/" + child) }
+            default:
+                throw OutputError(path: path, message: "is not a regular file or directory (a FIFO, socket or device)",
+                                  hint: "remove it from the release; an upgrade archive holds regular files only")
+            }
         }
+        var top = stat()
+        guard stat(directory, &top) == 0 else { return [] }
+        visited.insert(URL(fileURLWithPath: directory).resolvingSymlinksInPath().path)
+        try walk(directory, prefix)
         return entries
     }
 
@@ -86,6 +127,8 @@ public struct UpgradeArchive {
         }
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard descriptor >= 0 else { throw FileTree.systemError(temporary, "create the archive") }
+        TemporaryFiles.register(temporary)
+        defer { TemporaryFiles.unregister(temporary) }
         let destination = Destination(descriptor: descriptor)
         let client = Unmanaged.passRetained(destination)
         defer { client.release() }

@@ -14,6 +14,10 @@ public struct UpgradePackage {
     /// With `delta`, the applications to pack; `nil` packs them all.
     public var applications: Set<String>?
 
+    /// After `entries()`: links left out of the archive because they point nowhere.
+    public var warnings: [String] { notes.messages }
+    let notes = FileTree.Notes()
+
     public init(root: ReleaseRoot, release: ReleaseResource, relupFile: String, applications: Set<String>? = nil) {
         self.root = root
         self.release = release
@@ -41,7 +45,7 @@ public struct UpgradePackage {
             throw OutputError(path: releaseDirectory, message: "has no .rel file")
         }
         var entries = [UpgradeArchive.Entry(path: "releases/\(packageName).rel", source: relFile)]
-        for entry in UpgradeArchive.entries(under: releaseDirectory, prefix: "releases/\(release.version)")
+        for entry in try UpgradeArchive.entries(under: releaseDirectory, prefix: "releases/\(release.version)", root: root.path, notes: notes)
         where !entry.path.hasSuffix("/relup") && !entry.path.contains(".relswap-") {
             entries.append(entry)
         }
@@ -51,7 +55,7 @@ public struct UpgradePackage {
             guard FileTree.isDirectory(directory) else {
                 throw OutputError(path: directory, message: "is missing from the release", hint: "regenerate the release")
             }
-            entries += UpgradeArchive.entries(under: directory, prefix: "lib/\(application.name)-\(application.version)")
+            entries += try UpgradeArchive.entries(under: directory, prefix: "lib/\(application.name)-\(application.version)", root: root.path, notes: notes)
         }
         return entries
     }

@@ -38,7 +38,8 @@ package enum Zlib {
         defer { inflateEnd(&stream) }
 
         var output = [UInt8]()
-        let firstCapacity = min(limit, max(64, sizeHint ?? input.count * 4))
+        // A declared size is a hint, not a promise: reserve at most 64 MiB up front.
+        let firstCapacity = min(limit, max(64, min(sizeHint ?? input.count * 4, 64 << 20)))
         output.reserveCapacity(firstCapacity)
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         var status: Int32 = Z_OK

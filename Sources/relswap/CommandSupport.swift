@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SystemSupport
 import Output
 import Planning
 import ReleaseModel
@@ -53,6 +54,8 @@ enum CommandSupport {
     /// Runs a command's work, turning its errors into the documented exit statuses: 1 for inputs that are
     /// wrong (release model, planning), 2 for files that could not be written.
     static func reportingFailures(_ command: String, json: Bool, _ body: () throws -> Void) throws {
+        // Stopped by a signal, a command leaves none of its temporary files behind.
+        TemporaryFiles.removeOnSignals()
         do {
             try body()
         } catch let error as ReleaseModelError {

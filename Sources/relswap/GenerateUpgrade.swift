@@ -1,6 +1,7 @@
 import ArgumentParser
 import ErlangTerm
 import Foundation
+import SystemSupport
 import Output
 import Planning
 import ReleaseModel
@@ -102,6 +103,8 @@ struct GenerateUpgrade: ParsableCommand {
         // Write the relup beside its final place, pack, then put it in place: a failure leaves neither.
         let relupPath = "\(newRoot.path)/releases/\(version)/relup"
         let temporaryRelup = relupPath + ".relswap-\(getpid())"
+        TemporaryFiles.register(temporaryRelup)
+        defer { TemporaryFiles.unregister(temporaryRelup) }
         let outputDirectory = output.map { CommandSupport.absolute($0) } ?? parent
         let upgraded = Set(top.applications.filter { application in
             baseReleases.allSatisfy { base in base.applications.first { $0.name == application.name }?.version != application.version }
@@ -143,6 +146,7 @@ struct GenerateUpgrade: ParsableCommand {
             try? FileManager.default.removeItem(atPath: temporaryRelup)
             throw error
         }
+        for warning in package.warnings { CommandSupport.warn("generate-upgrade", warning) }
         if common.json {
             struct Report: Encodable {
                 var archive: String

@@ -88,7 +88,9 @@ enum AgentSupport {
         var environment = nodes.environment
         environment["RELSWAP_COOKIE"] = "from_env"
         #expect(try Products.run("relswap-agent", ["call", "erlang", "node", "--node", "agent_env"], environment: environment).status == 0)
-        try "from_env\n".write(to: nodes.home.appendingPathComponent(".erlang.cookie"), atomically: true, encoding: .utf8)
+        let cookieFile = nodes.home.appendingPathComponent(".erlang.cookie")
+        try "from_env\n".write(to: cookieFile, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o400], ofItemAtPath: cookieFile.path)  // as OTP requires
         #expect(try AgentSupport.agent(["call", "erlang", "node", "--node", "agent_env"], nodes: nodes).status == 0)
     }
 }

@@ -70,6 +70,12 @@ import Testing
                 try String(contentsOf: url, encoding: .utf8).replacingOccurrences(of: "{\"counter\",", with: "{\"Counter/OTP\",")
                     .write(to: url, atomically: true, encoding: .utf8)
             }
+            // The boot file names the release too (generate-upgrade checks that they agree).
+            let boot = releaseDirectory.appendingPathComponent("start.boot").path
+            _ = try ErlangOracle.evaluate("""
+                {ok, B} = file:read_file("\(boot)"), {script, {_, V}, I} = binary_to_term(B), \
+                ok = file:write_file("\(boot)", term_to_binary({script, {"Counter/OTP", V}, I}))
+                """)
         }
         let out = directory.appendingPathComponent("out")
         let result = try Products.run("relswap", ["generate-upgrade", "--previous", old.path, "--current", new.path, "--output", out.path, "--json"])
