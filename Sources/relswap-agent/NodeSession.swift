@@ -4,8 +4,21 @@ import Foundation
 import NIOCore
 import NIOPosix
 
+/// Set once, read from any thread: whether a deadline closed a connection (so that its closing is reported as a
+/// timeout, not as the peer going away).
+final class Deadline: @unchecked Sendable {
+    private let lock = NSLock()
+    private var fired = false
+    var hasFired: Bool { lock.withLock { fired } }
+    func fire() { lock.withLock { fired = true } }
+}
+
 /// Reads length-prefixed frames from a channel's inbound stream.
 struct FrameReader {
+    /// The largest frame the agent takes: a node's answers are terms of release_handler's and the agent's own
+    /// calls, far smaller; a frame declaring more is refused before anything is buffered for it.
+    static let maximumFrame = 64 << 20
+
     var iterator: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
     var buffer = ByteBuffer()
     let node: String
@@ -16,6 +29,9 @@ struct FrameReader {
             if buffer.readableBytes >= lengthBytes {
                 let length = lengthBytes == 2 ? buffer.getInteger(at: buffer.readerIndex, as: UInt16.self).map(Int.init)
                                               : buffer.getInteger(at: buffer.readerIndex, as: UInt32.self).map(Int.init)
+                if let length, length > FrameReader.maximumFrame {
+                    throw DistributionError.protocolError(node: node, detail: "it sent a frame of \(length) bytes, more than the \(FrameReader.maximumFrame) the agent takes")
+                }
                 if let length, buffer.readableBytes >= lengthBytes + length {
                     buffer.moveReaderIndex(forwardBy: lengthBytes)
                     return buffer.readSlice(length: length)!
@@ -48,15 +64,21 @@ struct NodeSession {
         // A call that does not answer in time closes the connection: the reads below then end.
         let limit = timeout ?? self.timeout
         let connection = channel
-        let timer = connection.eventLoop.scheduleTask(in: .milliseconds(Int64(limit * 1000))) { connection.close(promise: nil) }
+        let deadline = Deadline()
+        let timer = connection.eventLoop.scheduleTask(in: .milliseconds(Int64(limit * 1000))) {
+            deadline.fire()
+            connection.close(promise: nil)
+        }
         defer { timer.cancel() }
         while true {
             let frame: ByteBuffer
             do {
                 frame = try await reader.frame(lengthBytes: 4)
+            } catch let error as DistributionError {
+                throw error
             } catch {
-                throw channel.isActive ? DistributionError.protocolError(node: node.description, detail: "the connection closed")
-                                       : DistributionError.timeout(node: node.description, seconds: limit)
+                if deadline.hasFired { throw DistributionError.timeout(node: node.description, seconds: limit) }
+                throw DistributionError.protocolError(node: node.description, detail: "it closed the connection during \(module):\(function) (the node stopped, restarted or dropped us)")
             }
             guard let message = try ControlMessage.decode(frame, node: node.description), message.destination == ourPid,
                   let payload = message.payload?.tupleElements else { continue }
@@ -72,7 +94,7 @@ struct NodeSession {
     static func with<Result: Sendable>(node: NodeName, cookie: String, epmdPort: Int, timeout: Double,
                                        _ body: (inout NodeSession) async throws -> Result) async throws -> Result {
         let group = MultiThreadedEventLoopGroup.singleton
-        let port = try await lookUp(node: node, epmdPort: epmdPort, group: group)
+        let port = try await lookUp(node: node, epmdPort: epmdPort, group: group, timeout: timeout)
         let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
         do {
             channel = try await ClientBootstrap(group: group)
@@ -87,7 +109,12 @@ struct NodeSession {
             var reader = FrameReader(iterator: inbound.makeAsyncIterator(), node: node.description)
             let creation = UInt32.random(in: 1...UInt32.max)
             let ourName = "relswap_agent_\(getpid())_\(UInt16.random(in: 0...UInt16.max))@\(node.host)"
-            let handshakeTimer = channel.channel.eventLoop.scheduleTask(in: .seconds(Int64(max(timeout, 5)))) { channel.channel.close(promise: nil) }
+            let handshakeLimit = min(max(timeout, 5), 60)
+            let handshakeDeadline = Deadline()
+            let handshakeTimer = channel.channel.eventLoop.scheduleTask(in: .milliseconds(Int64(handshakeLimit * 1000))) {
+                handshakeDeadline.fire()
+                channel.channel.close(promise: nil)
+            }
             let ourChallenge = UInt32.random(in: 0...UInt32.max)
             do {
                 try await outbound.write(Handshake.nameMessage(name: ourName, creation: creation))
@@ -97,14 +124,17 @@ struct NodeSession {
                 let ack: ByteBuffer
                 do {
                     ack = try await reader.frame(lengthBytes: 2)
-                } catch is FrameReader.ConnectionClosed {
+                } catch is FrameReader.ConnectionClosed where !handshakeDeadline.hasFired {
                     throw DistributionError.refused(node: node.description, detail: "it closed the connection after our answer to its challenge: the cookie is wrong")
                 }
                 try Handshake.checkAck(ack, ourChallenge: ourChallenge, cookie: cookie, node: node.description)
             } catch let error as DistributionError {
                 throw error
             } catch {
-                throw DistributionError.protocolError(node: node.description, detail: "the handshake failed: \(error)")
+                if handshakeDeadline.hasFired {
+                    throw DistributionError.protocolError(node: node.description, detail: "the handshake did not finish within \(Int(handshakeLimit)) s (the peer stopped answering)")
+                }
+                throw DistributionError.protocolError(node: node.description, detail: error is FrameReader.ConnectionClosed ? "it closed the connection during the handshake" : "the handshake failed: \(error)")
             }
             handshakeTimer.cancel()
             // Ticks keep the connection alive: the node drops a peer that is silent for its net tick time.
@@ -119,7 +149,7 @@ struct NodeSession {
     }
 
     /// The node's distribution port from epmd (`PORT_PLEASE2_REQ`).
-    static func lookUp(node: NodeName, epmdPort: Int, group: EventLoopGroup) async throws -> Int {
+    static func lookUp(node: NodeName, epmdPort: Int, group: EventLoopGroup, timeout: Double) async throws -> Int {
         let epmd: NIOAsyncChannel<ByteBuffer, ByteBuffer>
         do {
             epmd = try await ClientBootstrap(group: group).connectTimeout(.seconds(5))
@@ -129,11 +159,36 @@ struct NodeSession {
         } catch {
             throw DistributionError.unreachable(node: node.description, detail: "epmd is not answering on \(node.host):\(epmdPort) (\(error)); is the node running, and is ERL_EPMD_PORT right?")
         }
-        var answer = try await epmd.executeThenClose { inbound, outbound in
-            try await outbound.write(EPMDMessages.portPleaseRequest(alive: node.alive))
-            var collected = ByteBuffer()
-            for try await var part in inbound { collected.writeBuffer(&part) }
-            return collected
+        // epmd answers in a few dozen bytes and closes: an answer that does not end in time, or does not end at all,
+        // is cut off.
+        let limit = min(timeout, 10)
+        let deadline = Deadline()
+        let timer = epmd.channel.eventLoop.scheduleTask(in: .milliseconds(Int64(limit * 1000))) {
+            deadline.fire()
+            epmd.channel.close(promise: nil)
+        }
+        defer { timer.cancel() }
+        let maximumAnswer = 4096
+        var answer: ByteBuffer
+        do {
+            answer = try await epmd.executeThenClose { inbound, outbound in
+                try await outbound.write(EPMDMessages.portPleaseRequest(alive: node.alive))
+                var collected = ByteBuffer()
+                for try await var part in inbound {
+                    collected.writeBuffer(&part)
+                    if collected.readableBytes > maximumAnswer { break }
+                }
+                return collected
+            }
+        } catch {
+            if deadline.hasFired { throw DistributionError.unreachable(node: node.description, detail: "epmd on \(node.host):\(epmdPort) did not answer within \(Int(limit)) s") }
+            throw DistributionError.unreachable(node: node.description, detail: "epmd on \(node.host):\(epmdPort) failed: \(error)")
+        }
+        if answer.readableBytes > maximumAnswer {
+            throw DistributionError.unreachable(node: node.description, detail: "epmd on \(node.host):\(epmdPort) sent more than \(maximumAnswer) bytes for one name; that is not epmd")
+        }
+        if deadline.hasFired {
+            throw DistributionError.unreachable(node: node.description, detail: "epmd on \(node.host):\(epmdPort) did not answer within \(Int(limit)) s")
         }
         guard let (port, _) = try EPMDMessages.parsePortResponse(&answer) else {
             throw DistributionError.unreachable(node: node.description, detail: "no node named \(node.alive) is registered with epmd on \(node.host):\(epmdPort); is it running?")
