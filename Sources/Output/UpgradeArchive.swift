@@ -102,7 +102,7 @@ public struct UpgradeArchive {
                 let count = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + written, bytes.count - written) }
                 if count < 0 {
                     if errno == EINTR { continue }
-                    throw FileTree.systemError("archive", "write it")
+                    throw OutputError(path: "archive", message: String(cString: strerror(errno)))
                 }
                 written += count
             }
@@ -119,17 +119,19 @@ public struct UpgradeArchive {
         let temporary = "\(path).relswap-\(getpid())"
         guard let archive = archive_write_new() else { throw OutputError(path: path, message: "libarchive could not start a writer") }
         defer { archive_write_free(archive) }
-        func check(_ status: Int32, _ what: String) throws(OutputError) {
-            guard status == ARCHIVE_OK else {
-                let message = archive_error_string(archive).map { String(cString: $0) } ?? "status \(status)"
-                throw OutputError(path: path, message: "\(what): \(message)")
-            }
-        }
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard descriptor >= 0 else { throw FileTree.systemError(temporary, "create the archive") }
         TemporaryFiles.register(temporary)
         defer { TemporaryFiles.unregister(temporary) }
         let destination = Destination(descriptor: descriptor)
+        func check(_ status: Int32, _ what: String) throws(OutputError) {
+            guard status == ARCHIVE_OK else {
+                // A failure to write the archive (a full disk) is the archive's, not the entry's being packed.
+                if let failure = destination.failure { throw OutputError(path: path, message: "cannot write the archive: \((failure as? OutputError)?.message ?? "\(failure)")") }
+                let message = archive_error_string(archive).map { String(cString: $0) } ?? "status \(status)"
+                throw OutputError(path: path, message: "\(what): \(message)")
+            }
+        }
         let client = Unmanaged.passRetained(destination)
         defer { client.release() }
         do throws(OutputError) {
@@ -166,7 +168,7 @@ public struct UpgradeArchive {
             do {
                 try destination.gzip?.finish()
             } catch {
-                throw OutputError(path: path, message: "cannot finish compressing: \(error)")
+                throw OutputError(path: path, message: "cannot write the archive: \((error as? OutputError)?.message ?? "\(error)")")
             }
             if let failure = destination.failure { throw OutputError(path: path, message: "\(failure)") }
             close(descriptor)
@@ -210,6 +212,8 @@ public struct UpgradeArchive {
             if count == 0 { break }
             let written = buffer.withUnsafeBytes { archive_write_data(archive, $0.baseAddress, count) }
             guard written == count else {
+                // The archive's own failure (a full disk) is said first, with the archive named.
+                try check(ARCHIVE_FATAL, "could not add \(entry.source) to the archive")
                 throw OutputError(path: entry.source, message: "could not add it to the archive: \(archive_error_string(archive).map { String(cString: $0) } ?? "short write")")
             }
         }

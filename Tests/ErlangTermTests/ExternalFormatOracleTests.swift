@@ -72,7 +72,7 @@ import Testing
         ([131, 200], 1, "unknown term tag 200"),
         ([131, 82, 0], 1, "ATOM_CACHE_REF"),
         ([131, 80, 0, 0, 0, 10, 1, 2, 3], 6, "corrupt compressed term"),
-        ([131, 80, 0xFF, 0xFF, 0xFF, 0xFF, 1, 2, 3], 2, "more than the 1073741824 allowed"),
+        ([131, 80, 0xFF, 0xFF, 0xFF, 0xFF, 1, 2, 3], 2, "more than the 268435456 allowed"),
         ([131, 116, 0, 0, 0, 2, 97, 1, 97, 2, 97, 1, 97, 3], 1, "duplicate key"),
     ]
 

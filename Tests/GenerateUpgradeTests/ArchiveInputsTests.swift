@@ -101,3 +101,22 @@ import Testing
         #expect(!releaseFiles.contains { $0.contains("relup") }, "\(releaseFiles)")
     }
 }
+
+/// A full disk is said to be the archive's problem, with the archive named, not blamed on a file being packed.
+@Suite(.serialized, .timeLimit(.minutes(2))) struct FullDiskTests {
+    @Test func aFullDiskIsTheArchivesProblem() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (old, new) = try GenerateUpgradeTests.counterPair(in: directory)
+        // A small file system of its own (tests run as root, as CI does), unmounted at the end.
+        let small = directory.appendingPathComponent("small")
+        try FileManager.default.createDirectory(at: small, withIntermediateDirectories: true)
+        try ErlangOracle.runProgram("/bin/mount", ["-t", "tmpfs", "-o", "size=256k", "tmpfs", small.path])
+        defer { _ = try? ErlangOracle.runProgram("/bin/umount", [small.path]) }
+        let result = try Products.run("relswap", ["generate-upgrade", "--previous", old.path, "--current", new.path, "--output", small.path])
+        #expect(result.status == 2, "\(result.standardError)")
+        #expect(result.standardError.contains("\(small.path)/counter_2.tar.gz: cannot write the archive: No space left on device"), "\(result.standardError)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: small.path).isEmpty, "nothing half-written")
+        #expect(!FileManager.default.fileExists(atPath: new.appendingPathComponent("releases/2/relup").path))
+    }
+}
