@@ -86,6 +86,11 @@ struct HealthCheck: Sendable {
     var url: String?
     var call: String?
 
+    init(url: String? = nil, call: String? = nil) {
+        self.url = url
+        self.call = call
+    }
+
     var isEmpty: Bool { url == nil && call == nil }
 
     func run(_ session: inout NodeSession) async throws {

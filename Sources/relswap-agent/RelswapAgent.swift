@@ -154,8 +154,10 @@ struct Upgrade: AsyncParsableCommand {
         abstract: "Unpack, install, check health, and make permanent: the whole upgrade, node by node.",
         discussion: """
         A failed health check (--health-url or --health-call, run after the install) installs the previous \
-        release back and leaves it permanent. With several --node, nodes are upgraded one at a time (or \
-        --parallel N), stopping at the first failure.
+        release back and leaves it permanent. A rerun after an interruption goes on from where the node is: \
+        a node already at the version is reported and left alone, one with it unpacked or installed continues \
+        from there. With several --node, nodes are upgraded one at a time (or --parallel N), stopping at the \
+        first failure.
         """)
     @OptionGroup var agent: AgentOptions
     @OptionGroup var archiveLimits: ArchiveLimitOptions
@@ -168,25 +170,9 @@ struct Upgrade: AsyncParsableCommand {
         let noPermanent = self.noPermanent
         let check = try Unpack.checkArchive(archive, limits: archiveLimits.limits)
         let health = HealthCheck(url: healthURL, call: healthCall)
+        let options = UpgradeFlow.Options(makePermanent: !noPermanent, health: health)
         try await agent.inSessions { session in
-            try await ReleaseSteps.unpack(&session, check)
-            let releases = try await session.call("release_handler", "which_releases", [])
-            let permanent = releases.listElements?.compactMap(\.tupleElements).first { $0.count == 4 && $0[3] == .atom("permanent") }
-            let previous = permanent?[1].stringValue
-            let previousLibraries = Set(permanent?[2].listElements?.compactMap { $0.stringValue.map { String($0.split(separator: "/").last ?? "") } } ?? [])
-            try await ReleaseSteps.install(&session, check.version)
-            do {
-                // The node must run the archive's code, then pass its health check.
-                try await CodeVerification.checkLoaded(&session, archive: check, libraries: Set(check.libraries).subtracting(previousLibraries))
-                if !health.isEmpty { try await health.run(&session) }
-            } catch let failure as AgentFailure {
-                guard let previous else { throw failure }
-                // Roll back: the previous release is still permanent, so installing it is enough.
-                try await ReleaseSteps.install(&session, previous)
-                throw AgentFailure(failure.step, "\(failure.message); rolled back to \(previous), which stays permanent")
-            }
-            if !noPermanent { try await ReleaseSteps.permanent(&session, check.version) }
-            return "upgraded \(check.releaseName) \(previous ?? "?") -> \(check.version)\(noPermanent ? " (not permanent)" : "")"
+            try await UpgradeFlow.run(&session, archive: check, options: options)
         }
     }
 }
