@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 // Layers (each uses only those above it in this list):
@@ -14,6 +15,8 @@ let package = Package(
         .library(name: "ReleaseModel", targets: ["ReleaseModel"]),
         .library(name: "Planning", targets: ["Planning"]),
         .library(name: "Output", targets: ["Output"]),
+        .library(name: "NodeControl", targets: ["NodeControl"]),
+        .library(name: "Distribution", targets: ["Distribution"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -48,8 +51,16 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .executableTarget(name: "relswap-agent", dependencies: [
+        // Node control on top of the wire: the release_handler steps, archive checks, code verification and the
+        // resumable upgrade; what relswap-agent and relswap rehearse share.
+        .target(name: "NodeControl", dependencies: [
             "Distribution", "ErlangTerm", "Beam", "SystemSupport", "CArchive",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .executableTarget(name: "relswap-agent", dependencies: [
+            "NodeControl", "Distribution", "ErlangTerm", "Beam", "SystemSupport", "CArchive",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -69,3 +80,22 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets for the parsers that read untrusted bytes, only when RELSWAP_FUZZ is set, built with the fuzzer
+// and address sanitizer into their own build folder (docs/development.md, scripts/fuzz):
+//   RELSWAP_FUZZ=1 swift build -c release --scratch-path .build-fuzz --product FuzzTermReader \
+//       -Xswiftc -sanitize=fuzzer,address
+if ProcessInfo.processInfo.environment["RELSWAP_FUZZ"] != nil {
+    let fuzzTargets: [(String, [Target.Dependency])] = [
+        ("FuzzTermReader", ["ErlangTerm"]),
+        ("FuzzExternalTerm", ["ErlangTerm"]),
+        ("FuzzBeam", ["Beam"]),
+        ("FuzzDistributionFrame", ["Distribution", .product(name: "NIOCore", package: "swift-nio")]),
+        ("FuzzArchiveCheck", ["NodeControl"]),
+    ]
+    package.targets.append(.target(name: "FuzzSupport", path: "Fuzz/Sources/FuzzSupport"))
+    for (name, dependencies) in fuzzTargets {
+        package.targets.append(.executableTarget(name: name, dependencies: dependencies + ["FuzzSupport"], path: "Fuzz/Sources/\(name)"))
+        package.products.append(.executable(name: name, targets: [name]))
+    }
+}

@@ -2,6 +2,7 @@ import ArgumentParser
 import Distribution
 import ErlangTerm
 import Foundation
+import NodeControl
 
 /// How to reach the nodes: shared by every command.
 struct AgentOptions: ParsableArguments {

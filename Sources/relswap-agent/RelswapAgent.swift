@@ -2,6 +2,7 @@ import ArgumentParser
 import Distribution
 import ErlangTerm
 import Foundation
+import NodeControl
 
 @main
 struct RelswapAgent: AsyncParsableCommand {

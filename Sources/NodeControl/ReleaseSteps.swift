@@ -4,8 +4,8 @@ import Foundation
 
 /// The release_handler steps, each a call on the node whose `{error, Reason}` becomes an `AgentFailure`
 /// of its class.
-enum ReleaseSteps {
-    static func which(_ session: inout NodeSession) async throws -> [(name: String, version: String, status: String)] {
+public enum ReleaseSteps {
+    public static func which(_ session: inout NodeSession) async throws -> [(name: String, version: String, status: String)] {
         let answer = try await session.call("release_handler", "which_releases", [])
         guard let list = answer.listElements else { throw AgentFailure(.call, "which_releases answered \(TermWriter.render(answer))") }
         return list.compactMap { entry in
@@ -16,7 +16,7 @@ enum ReleaseSteps {
     }
 
     /// `{ok, ...}` or `ok` passes; `{error, Reason}` and `{badrpc, Reason}` fail as `step`.
-    static func expectOK(_ answer: Term, _ step: AgentFailure.Step, _ what: String) throws {
+    public static func expectOK(_ answer: Term, _ step: AgentFailure.Step, _ what: String) throws {
         if answer == .atom("ok") || answer.tupleElements?.first == .atom("ok") { return }
         if let parts = answer.tupleElements, parts.count == 2, parts[0] == .atom("error") {
             throw AgentFailure(step, "\(what): " + AgentFailure.explain(parts[1]))
@@ -27,7 +27,7 @@ enum ReleaseSteps {
     /// A node booted without `releases/RELEASES` (as `mix release` leaves it) has a release_handler that
     /// invented an entry with no libraries, which makes a downgrade crash: write the file from the running
     /// release's .rel and restart release_handler so that it reads it.
-    static func ensureReleasesFile(_ session: inout NodeSession, root: String) async throws {
+    public static func ensureReleasesFile(_ session: inout NodeSession, root: String) async throws {
         let file = "\(root)/releases/RELEASES"
         guard try await session.call("filelib", "is_regular", [.text(file)]) == .atom("false") else { return }
         guard let scriptID = try await session.call("init", "script_id", []).tupleElements, scriptID.count == 2,
@@ -44,7 +44,7 @@ enum ReleaseSteps {
 
     /// Sends the archive into the node's releases directory and unpacks it, then checks that the node's files are the
     /// archive's. What an earlier failed unpack left is removed first; a failed unpack takes away what it created.
-    static func unpack(_ session: inout NodeSession, _ archive: UpgradeArchiveCheck) async throws {
+    public static func unpack(_ session: inout NodeSession, _ archive: UpgradeArchiveCheck) async throws {
         guard let root = try await session.call("code", "root_dir", []).stringValue else {
             throw AgentFailure(.unpack, "the node did not say where its root is")
         }
@@ -69,31 +69,31 @@ enum ReleaseSteps {
         try await CodeVerification.checkFiles(&session, root: root, archive: archive)
     }
 
-    static func install(_ session: inout NodeSession, _ version: String) async throws {
+    public static func install(_ session: inout NodeSession, _ version: String) async throws {
         try expectOK(try await session.call("release_handler", "check_install_release", [.text(version)], timeout: max(session.timeout, 300)),
                      .check, "check_install_release(\"\(version)\")")
         try expectOK(try await session.call("release_handler", "install_release", [.text(version)], timeout: max(session.timeout, 300)),
                      .install, "install_release(\"\(version)\")")
     }
 
-    static func permanent(_ session: inout NodeSession, _ version: String) async throws {
+    public static func permanent(_ session: inout NodeSession, _ version: String) async throws {
         try expectOK(try await session.call("release_handler", "make_permanent", [.text(version)]), .permanent, "make_permanent(\"\(version)\")")
     }
 }
 
 /// After an install: an HTTP GET that must answer 2xx, or a call that must return ok or true.
-struct HealthCheck: Sendable {
-    var url: String?
-    var call: String?
+public struct HealthCheck: Sendable {
+    public var url: String?
+    public var call: String?
 
-    init(url: String? = nil, call: String? = nil) {
+    public init(url: String? = nil, call: String? = nil) {
         self.url = url
         self.call = call
     }
 
-    var isEmpty: Bool { url == nil && call == nil }
+    public var isEmpty: Bool { url == nil && call == nil }
 
-    func run(_ session: inout NodeSession) async throws {
+    public func run(_ session: inout NodeSession) async throws {
         if let call {
             let parts = call.split(separator: ":").map(String.init)
             guard parts.count == 2 else { throw AgentFailure(.health, "--health-call takes Module:Function") }

@@ -46,16 +46,16 @@ struct FrameReader {
 }
 
 /// A connection to one node, after the handshake: calls through `rex`, as `rpc:call/5` makes them.
-struct NodeSession {
-    let node: NodeName
+public struct NodeSession {
+    public let node: NodeName
     let ourPid: Pid
     var reader: FrameReader
     let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
     let channel: Channel
-    let timeout: Double
+    public let timeout: Double
 
     /// Calls `module:function(arguments)` on the node and returns its result (`{badrpc, Reason}` if it failed there).
-    mutating func call(_ module: String, _ function: String, _ arguments: [Term], timeout: Double? = nil) async throws -> Term {
+    public mutating func call(_ module: String, _ function: String, _ arguments: [Term], timeout: Double? = nil) async throws -> Term {
         let ref = Reference(node: ourPid.node, creation: ourPid.creation,
                             ids: [UInt32.random(in: 0...UInt32.max), UInt32.random(in: 0...UInt32.max), UInt32.random(in: 0...UInt32.max)])
         let request = Term.tuple([.atom("$gen_call"), .tuple([.pid(ourPid), .reference(ref)]),
@@ -91,7 +91,7 @@ struct NodeSession {
     }
 
     /// Connects to `node` (epmd lookup, handshake), runs `body` with the session, and closes the connection.
-    static func with<Result: Sendable>(node: NodeName, cookie: String, epmdPort: Int, timeout: Double,
+    public static func with<Result: Sendable>(node: NodeName, cookie: String, epmdPort: Int, timeout: Double,
                                        _ body: (inout NodeSession) async throws -> Result) async throws -> Result {
         let group = MultiThreadedEventLoopGroup.singleton
         let port = try await lookUp(node: node, epmdPort: epmdPort, group: group, timeout: timeout)

@@ -10,38 +10,51 @@ import Foundation
 /// refused here, not on the node), that holds `releases/<pkg>.rel` of the release and version the package name
 /// says, and `releases/<vsn>/start.boot`. It also keeps each packed beam's `beam_lib:md5`, so that the node's code
 /// can be checked against the archive after unpack and install.
-struct UpgradeArchiveCheck {
-    struct Limits: Sendable {
+public struct UpgradeArchiveCheck: Sendable {
+    public struct Limits: Sendable {
         /// The most the entries may unpack to, in bytes.
-        var maximumUnpackedSize: Int64 = 2 << 30
+        public var maximumUnpackedSize: Int64 = 2 << 30
         /// The most the entries may unpack to per byte of archive (beams compress 3 to 5 times; a gzip bomb 100s).
-        var maximumRatio: Int64 = 50
+        public var maximumRatio: Int64 = 50
+
+        public init(maximumUnpackedSize: Int64 = 2 << 30, maximumRatio: Int64 = 50) {
+            self.maximumUnpackedSize = maximumUnpackedSize
+            self.maximumRatio = maximumRatio
+        }
         /// The most a `.rel` or a beam may be, in bytes (read into memory to be checked).
         static let maximumRelSize: Int64 = 1 << 20
         static let maximumBeamSize: Int64 = 256 << 20
     }
 
-    var package: String
-    var version: String
-    var releaseName: String
-    var bytes: [UInt8]
-    var sha256: String
+    public var package: String
+    public var version: String
+    public var releaseName: String
+    public var bytes: [UInt8]
+    public var sha256: String
     /// `app-vsn` of each `lib/` directory the archive holds.
-    var libraries: [String]
+    public var libraries: [String]
     /// `beam_lib:md5` of each packed beam, by `app-vsn`: (module, md5).
     var beams: [String: [(module: String, md5: [UInt8])]]
     /// mix releases: `beam_lib:md5` of the consolidated protocols in `releases/<vsn>/consolidated/`, by module; the
     /// code a node runs for those after the upgrade (Relswap's appups load them).
     var consolidated: [String: [UInt8]]
 
-    init(path: String, limits: Limits = Limits()) throws {
-        let name = (path as NSString).lastPathComponent
+    public init(path: String, limits: Limits = Limits()) throws {
+        try self.init(bytes: try Self.read(path), name: (path as NSString).lastPathComponent, path: path, limits: limits)
+    }
+
+    static func read(_ path: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw AgentFailure(.archive, "\(path): cannot read the archive") }
+        return [UInt8](data)
+    }
+
+    /// Checks an archive held in memory; `name` is its file name (`<name>_<vsn>.tar.gz`), `path` names it in errors.
+    public init(bytes: [UInt8], name: String, path: String, limits: Limits = Limits()) throws {
         guard name.hasSuffix(".tar.gz") else {
             throw AgentFailure(.archive, "\(path): an upgrade archive is <name>_<vsn>.tar.gz, as relswap generate-upgrade writes it")
         }
         package = String(name.dropLast(".tar.gz".count))
-        guard let data = FileManager.default.contents(atPath: path) else { throw AgentFailure(.archive, "\(path): cannot read the archive") }
-        bytes = [UInt8](data)
+        self.bytes = bytes
         sha256 = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
         guard let archive = archive_read_new() else { throw AgentFailure(.archive, "libarchive could not start a reader") }
         defer { archive_read_free(archive) }

@@ -9,10 +9,15 @@ import ErlangTerm
 /// - target current, not permanent (installed, then interrupted): check the code and health, make it permanent;
 /// - target unpacked or old: check the files, install, and on;
 /// - target unknown: unpack (removing what an earlier failed unpack left), install, and on.
-enum UpgradeFlow {
-    struct Options: Sendable {
-        var makePermanent = true
-        var health = HealthCheck()
+public enum UpgradeFlow {
+    public struct Options: Sendable {
+        public var makePermanent = true
+        public var health = HealthCheck()
+
+        public init(makePermanent: Bool = true, health: HealthCheck = HealthCheck()) {
+            self.makePermanent = makePermanent
+            self.health = health
+        }
     }
 
     struct Release: Sendable {
@@ -31,7 +36,7 @@ enum UpgradeFlow {
         }
     }
 
-    static func run(_ session: inout NodeSession, archive: UpgradeArchiveCheck, options: Options) async throws -> String {
+    public static func run(_ session: inout NodeSession, archive: UpgradeArchiveCheck, options: Options) async throws -> String {
         var known = try await releases(&session)
         let target = known.first { $0.version == archive.version }
         if target?.status == "permanent" {

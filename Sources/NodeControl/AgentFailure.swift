@@ -2,11 +2,11 @@ import Distribution
 import ErlangTerm
 
 /// A failed step, with the class that decides the exit code.
-struct AgentFailure: Error, CustomStringConvertible {
-    enum Step: String {
+public struct AgentFailure: Error, CustomStringConvertible {
+    public enum Step: String, Sendable {
         case unreachable, refused, unpack, check, install, health, permanent, call, archive, verify
         /// Documented in docs/agent.md.
-        var exitCode: Int32 {
+        public var exitCode: Int32 {
             switch self {
             case .call, .archive: return 1
             case .unreachable: return 2
@@ -21,16 +21,16 @@ struct AgentFailure: Error, CustomStringConvertible {
         }
     }
 
-    var step: Step
-    var message: String
-    var description: String { message }
+    public var step: Step
+    public var message: String
+    public var description: String { message }
 
-    init(_ step: Step, _ message: String) {
+    public init(_ step: Step, _ message: String) {
         self.step = step
         self.message = message
     }
 
-    init(_ error: DistributionError) {
+    public init(_ error: DistributionError) {
         switch error {
         case .unreachable: self.init(.unreachable, error.description)
         case .refused: self.init(.refused, error.description)
