@@ -41,8 +41,10 @@ let package = Package(
             "ErlangTerm", "ReleaseModel", "Planning", "SystemSupport", "CArchive",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // relswap rehearse: a sandbox copy of the releases, the upgrade applied with NodeControl, and checks.
+        .target(name: "Rehearsal", dependencies: ["NodeControl", "Output", "Planning", "ReleaseModel", "Beam", "ErlangTerm", "SystemSupport"]),
         .executableTarget(name: "relswap", dependencies: [
-            "ErlangTerm", "Beam", "ReleaseModel", "Planning", "Output", "SystemSupport",
+            "ErlangTerm", "Beam", "ReleaseModel", "Planning", "Output", "SystemSupport", "Rehearsal", "NodeControl",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The distribution protocol's messages: needs only NIOCore, so it is tested without sockets.
@@ -75,6 +77,7 @@ let package = Package(
         .testTarget(name: "GenerateUpgradeTests", dependencies: ["TestSupport", "ErlangTerm"]),
         .testTarget(name: "AgentTests", dependencies: ["TestSupport", "ErlangTerm", "Distribution",
                                                       .product(name: "NIOCore", package: "swift-nio")]),
+        .testTarget(name: "RehearseTests", dependencies: ["TestSupport", "ErlangTerm"]),
         .testTarget(name: "BuildToolTests", dependencies: ["TestSupport", "ErlangTerm"]),
         .testTarget(name: "RelswapCLITests", dependencies: ["TestSupport", "ErlangTerm", "relswap", "relswap-agent"]),
     ],

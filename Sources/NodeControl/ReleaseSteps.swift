@@ -110,8 +110,8 @@ public struct HealthCheck: Sendable {
 }
 
 /// A plain HTTP/1.1 GET over a socket, for health checks: only the status line matters.
-enum HTTPGet {
-    static func status(_ url: String) throws -> Int {
+public enum HTTPGet {
+    public static func status(_ url: String) throws -> Int {
         guard let components = URLComponents(string: url), components.scheme == "http", let host = components.host else {
             throw AgentFailure(.health, "--health-url takes an http:// URL, not \(url)")
         }

@@ -67,6 +67,18 @@ enum CommandSupport {
         }
     }
 
+    /// Runs `body`, turning its release and planning errors into the documented failures (for async commands, which
+    /// cannot use `reportingFailures` around their whole run).
+    static func wrapping<T>(_ command: String, json: Bool, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as ReleaseModelError {
+            fail(command, error.description, status: 1, json: json)
+        } catch let error as PlanningError {
+            fail(command, error.description, status: 1, json: json)
+        }
+    }
+
     /// Reports an error on standard error (and as JSON on standard output with `--json`), then exits.
     static func fail(_ command: String, _ message: String, status: Int32, json: Bool) -> Never {
         if json { print(JSONOutput.text(JSONOutput.Failure(error: message, status: status))) }

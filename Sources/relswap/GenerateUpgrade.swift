@@ -85,68 +85,10 @@ struct GenerateUpgrade: ParsableCommand {
         guard let version = try CommandSupport.explicit(toVersion, orPermanentOf: newRoot) else {
             throw ReleaseModelError(file: newRoot.path, message: "has no permanent version", hint: "pass --to-version")
         }
-        let top = try RelupRelease.load(version: version, of: [newRoot])
-        let baseReleases = try bases.map { (base) throws(PlanningError) in try RelupRelease.load(version: base.version, of: [base.root, newRoot]) }
-        if let same = baseReleases.first(where: { $0.release.version == version }) {
-            throw PlanningError(message: "the previous release is version \(same.release.version) too", hint: "give an older release with --previous")
-        }
-        let relup = try RelupBuilder.relup(top: top, upFrom: baseReleases, downTo: baseReleases)
-        // A node keeps the cookie it was started with; bin/<name> of the new release reads the new one.
-        let newVMArgs = "\(newRoot.path)/releases/\(version)/vm.args"
-        for base in bases {
-            let oldVMArgs = "\(base.root.path)/releases/\(base.version)/vm.args"
-            if let old = VMArgs.cookie(path: oldVMArgs), let new = VMArgs.cookie(path: newVMArgs), old != new {
-                CommandSupport.warn("generate-upgrade", "the cookies in \(oldVMArgs) and \(newVMArgs) differ: a node upgraded from \(base.version) keeps the old one, so after make_permanent bin/<name> (which reads the new vm.args) cannot reach it; generate the new release with --previous \(base.root.path) to keep the cookie, or set the same -setcookie in both")
-            }
-        }
-
-        // Write the relup beside its final place, pack, then put it in place: a failure leaves neither.
-        let relupPath = "\(newRoot.path)/releases/\(version)/relup"
-        let temporaryRelup = relupPath + ".relswap-\(getpid())"
-        TemporaryFiles.register(temporaryRelup)
-        defer { TemporaryFiles.unregister(temporaryRelup) }
         let outputDirectory = output.map { CommandSupport.absolute($0) } ?? parent
-        let upgraded = Set(top.applications.filter { application in
-            baseReleases.allSatisfy { base in base.applications.first { $0.name == application.name }?.version != application.version }
-        }.map(\.name))
-        let package = UpgradePackage(root: newRoot, release: top.release, relupFile: temporaryRelup, applications: delta ? upgraded : nil)
-        // Read back all the node will consult or boot from the archive, before anything is written.
-        try PackedFilesCheck.checkReleaseDirectory("\(newRoot.path)/releases/\(version)", release: top.release)
-        for application in top.release.applications where package.applications?.contains(application.name) ?? true {
-            try PackedFilesCheck.checkApplication(newRoot.applicationDirectory(application.name, version: application.version),
-                                                  name: application.name, version: application.version)
-        }
-        let archivePath = "\(outputDirectory)/\(package.packageName).tar.gz"
-        let result: (size: Int, sha256: String)
-        do {
-            do {
-                try Data(TermWriter.fileContents([relup]).utf8).write(to: URL(fileURLWithPath: temporaryRelup))
-            } catch {
-                throw OutputError(path: relupPath, message: "cannot write the relup: \(error.localizedDescription)")
-            }
-            try PackedFilesCheck.checkRelup(temporaryRelup, version: version)
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: outputDirectory, isDirectory: &isDirectory), !isDirectory.boolValue {
-                throw OutputError(path: outputDirectory, message: "is a file, not a directory", hint: "--output names the directory the archive is written into")
-            }
-            do {
-                try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
-            } catch {
-                throw OutputError(path: outputDirectory, message: "cannot create the output directory: \(error.localizedDescription)")
-            }
-            result = try UpgradeArchive(entries: package.entries()).write(to: archivePath)
-            do {
-                if FileManager.default.fileExists(atPath: relupPath) { try FileManager.default.removeItem(atPath: relupPath) }
-                try FileManager.default.moveItem(atPath: temporaryRelup, toPath: relupPath)
-            } catch {
-                try? FileManager.default.removeItem(atPath: archivePath)
-                throw OutputError(path: relupPath, message: "cannot put the relup in place: \(error.localizedDescription)")
-            }
-        } catch {
-            try? FileManager.default.removeItem(atPath: temporaryRelup)
-            throw error
-        }
-        for warning in package.warnings { CommandSupport.warn("generate-upgrade", warning) }
+        let result = try UpgradeBuilder.build(newRoot: newRoot, version: version, bases: bases, outputDirectory: outputDirectory, delta: delta)
+        for warning in result.warnings { CommandSupport.warn("generate-upgrade", warning) }
+        let (archivePath, relupPath) = (result.archivePath, result.relupPath)
         if common.json {
             struct Report: Encodable {
                 var archive: String
@@ -159,14 +101,14 @@ struct GenerateUpgrade: ParsableCommand {
                 var size: Int
                 var to: String
             }
-            print(JSONOutput.text(Report(archive: archivePath, delta: delta, from: baseReleases.map(\.release.version), package: package.packageName,
-                                         relup: relupPath, release: top.release.name, sha256: result.sha256, size: result.size, to: version)))
+            print(JSONOutput.text(Report(archive: archivePath, delta: delta, from: result.fromVersions, package: result.packageName,
+                                         relup: relupPath, release: result.releaseName, sha256: result.sha256, size: result.size, to: version)))
         } else {
-            print("Upgrade \(top.release.name) \(baseReleases.map(\.release.version).joined(separator: ", ")) -> \(version)")
+            print("Upgrade \(result.releaseName) \(result.fromVersions.joined(separator: ", ")) -> \(version)")
             print("  relup:   \(relupPath)")
             print("  archive: \(archivePath) (\(result.size) bytes\(delta ? ", delta" : ""))")
             print("  sha256:  \(result.sha256)")
-            print("  install: copy it to <release>/releases/, then release_handler:unpack_release(\"\(package.packageName)\"),")
+            print("  install: copy it to <release>/releases/, then release_handler:unpack_release(\"\(result.packageName)\"),")
             print("           install_release(\"\(version)\"), make_permanent(\"\(version)\")")
         }
     }

@@ -4,7 +4,7 @@ import ArgumentParser
 let relswapVersion = "0.1.0"
 
 @main
-struct Relswap: ParsableCommand {
+struct Relswap: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "relswap",
         abstract: "Build Erlang/OTP releases and hot upgrades: appups, relups and upgrade archives.",
@@ -13,7 +13,7 @@ struct Relswap: ParsableCommand {
         and checks itself against OTP. See docs/ for one page per command.
         """,
         version: relswapVersion,
-        subcommands: [Inspect.self, Generate.self, GenerateAppups.self, GenerateUpgrade.self, PrepareRelease.self])
+        subcommands: [Inspect.self, Generate.self, GenerateAppups.self, GenerateUpgrade.self, PrepareRelease.self, Rehearse.self])
 }
 
 /// Options every command takes.

@@ -12,7 +12,11 @@ public struct LiveRelease {
 
     /// Builds `Fixtures/<fixture>/v1` and `v2` and generates releases `<name>` 1 and 2 under `directory/rel`, both with a
     /// vm.args naming `<name>_<epmd port>` and a fixed cookie; the running root is watched by `nodes`.
-    public init(fixture: String, name: String, in directory: URL, nodes: NodeEnvironment, erlcOptions: [String] = []) throws {
+    /// - Parameters:
+    ///   - fixture: a directory under Fixtures/ with v1/ and v2/, or an absolute path to one.
+    ///   - extraApplications: OTP applications to add to both releases.
+    public init(fixture: String, name: String, in directory: URL, nodes: NodeEnvironment, erlcOptions: [String] = [],
+                extraApplications: [String] = []) throws {
         self.name = name
         self.nodes = nodes
         let vmArgs = directory.appendingPathComponent("vm.args")
@@ -22,12 +26,13 @@ public struct LiveRelease {
         next = rel.appendingPathComponent("\(name)_2")
         for version in [1, 2] {
             let lib = directory.appendingPathComponent("lib\(version)")
-            let app = try ErlangBuild.compileIntoLibDirectory(ErlangBuild.fixture("\(fixture)/v\(version)"), libDirectory: lib,
+            let source = fixture.hasPrefix("/") ? URL(fileURLWithPath: "\(fixture)/v\(version)") : ErlangBuild.fixture("\(fixture)/v\(version)")
+            let app = try ErlangBuild.compileIntoLibDirectory(source, libDirectory: lib,
                                                               version: String(version), erlcOptions: erlcOptions)
             let appName = String(app.lastPathComponent.prefix { $0 != "-" })
             let result = try Products.run("relswap", ["generate", "--no-erts", "--name", name, "--release-version", String(version), "--app", appName,
                                                       "--lib-dir", lib.path, "--vm-args", vmArgs.path,
-                                                      "--target-dir", (version == 1 ? running : next).path])
+                                                      "--target-dir", (version == 1 ? running : next).path] + extraApplications.flatMap { ["--app", $0] })
             guard result.status == 0 else { throw ErlangOracle.Failure(description: "relswap generate \(version): \(result.standardError)") }
         }
         nodes.watch(running.path)

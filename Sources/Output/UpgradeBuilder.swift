@@ -1,0 +1,93 @@
+import ErlangTerm
+import Foundation
+import Planning
+import ReleaseModel
+import SystemSupport
+
+/// `relswap generate-upgrade`'s work, callable by any front end (`relswap rehearse` builds its upgrade with it):
+/// the relup of the new release from each base, every file the node will consult read back, the archive written
+/// through a temporary file, and only then the relup put in place. A failure leaves neither.
+public enum UpgradeBuilder {
+    public struct Result: Sendable {
+        public var archivePath: String
+        public var relupPath: String
+        public var packageName: String
+        public var releaseName: String
+        public var fromVersions: [String]
+        public var toVersion: String
+        public var size: Int
+        public var sha256: String
+        public var warnings: [String]
+    }
+
+    /// - Parameters:
+    ///   - bases: each previous release's root and version (the new root itself for a root holding both versions).
+    ///   - delta: pack only the applications whose version changed.
+    public static func build(newRoot: ReleaseRoot, version: String, bases: [(root: ReleaseRoot, version: String)],
+                             outputDirectory: String, delta: Bool) throws -> Result {
+        let top = try RelupRelease.load(version: version, of: [newRoot])
+        let baseReleases = try bases.map { (base) throws(PlanningError) in try RelupRelease.load(version: base.version, of: [base.root, newRoot]) }
+        if let same = baseReleases.first(where: { $0.release.version == version }) {
+            throw PlanningError(message: "the previous release is version \(same.release.version) too", hint: "give an older release with --previous")
+        }
+        let relup = try RelupBuilder.relup(top: top, upFrom: baseReleases, downTo: baseReleases)
+        var warnings = [String]()
+        // A node keeps the cookie it was started with; bin/<name> of the new release reads the new one.
+        let newVMArgs = "\(newRoot.path)/releases/\(version)/vm.args"
+        for base in bases {
+            let oldVMArgs = "\(base.root.path)/releases/\(base.version)/vm.args"
+            if let old = VMArgs.cookie(path: oldVMArgs), let new = VMArgs.cookie(path: newVMArgs), old != new {
+                warnings.append("the cookies in \(oldVMArgs) and \(newVMArgs) differ: a node upgraded from \(base.version) keeps the old one, so after make_permanent bin/<name> (which reads the new vm.args) cannot reach it; generate the new release with --previous \(base.root.path) to keep the cookie, or set the same -setcookie in both")
+            }
+        }
+
+        // Write the relup beside its final place, pack, then put it in place: a failure leaves neither.
+        let relupPath = "\(newRoot.path)/releases/\(version)/relup"
+        let temporaryRelup = relupPath + ".relswap-\(getpid())"
+        TemporaryFiles.register(temporaryRelup)
+        defer { TemporaryFiles.unregister(temporaryRelup) }
+        let upgraded = Set(top.applications.filter { application in
+            baseReleases.allSatisfy { base in base.applications.first { $0.name == application.name }?.version != application.version }
+        }.map(\.name))
+        let package = UpgradePackage(root: newRoot, release: top.release, relupFile: temporaryRelup, applications: delta ? upgraded : nil)
+        // Read back all the node will consult or boot from the archive, before anything is written.
+        try PackedFilesCheck.checkReleaseDirectory("\(newRoot.path)/releases/\(version)", release: top.release)
+        for application in top.release.applications where package.applications?.contains(application.name) ?? true {
+            try PackedFilesCheck.checkApplication(newRoot.applicationDirectory(application.name, version: application.version),
+                                                  name: application.name, version: application.version)
+        }
+        let archivePath = "\(outputDirectory)/\(package.packageName).tar.gz"
+        let written: (size: Int, sha256: String)
+        do {
+            do {
+                try Data(TermWriter.fileContents([relup]).utf8).write(to: URL(fileURLWithPath: temporaryRelup))
+            } catch {
+                throw OutputError(path: relupPath, message: "cannot write the relup: \(error.localizedDescription)")
+            }
+            try PackedFilesCheck.checkRelup(temporaryRelup, version: version)
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: outputDirectory, isDirectory: &isDirectory), !isDirectory.boolValue {
+                throw OutputError(path: outputDirectory, message: "is a file, not a directory", hint: "--output names the directory the archive is written into")
+            }
+            do {
+                try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+            } catch {
+                throw OutputError(path: outputDirectory, message: "cannot create the output directory: \(error.localizedDescription)")
+            }
+            written = try UpgradeArchive(entries: package.entries()).write(to: archivePath)
+            do {
+                if FileManager.default.fileExists(atPath: relupPath) { try FileManager.default.removeItem(atPath: relupPath) }
+                try FileManager.default.moveItem(atPath: temporaryRelup, toPath: relupPath)
+            } catch {
+                try? FileManager.default.removeItem(atPath: archivePath)
+                throw OutputError(path: relupPath, message: "cannot put the relup in place: \(error.localizedDescription)")
+            }
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporaryRelup)
+            throw error
+        }
+        return Result(archivePath: archivePath, relupPath: relupPath, packageName: package.packageName, releaseName: top.release.name,
+                      fromVersions: baseReleases.map(\.release.version), toVersion: version, size: written.size, sha256: written.sha256,
+                      warnings: warnings + package.warnings)
+    }
+}
