@@ -48,9 +48,13 @@ enum ConsolidatedProtocols {
         return loads
     }
 
+    /// As `{load_module, M}` with its default brutal purges: old code purged, the beam loaded, the code it replaced
+    /// purged in turn (no old code is left loaded).
     static func instructions(_ module: String, _ beam: [UInt8], file: String) -> [Term] {
-        [.tuple([.atom("apply"), .tuple([.atom("code"), .atom("purge"), .list([.atom(module)])])]),
-         .tuple([.atom("apply"), .tuple([.atom("code"), .atom("load_binary"), .list([.atom(module), .text(file), .binary(beam)])])])]
+        let purge = Term.tuple([.atom("apply"), .tuple([.atom("code"), .atom("purge"), .list([.atom(module)])])])
+        return [purge,
+                .tuple([.atom("apply"), .tuple([.atom("code"), .atom("load_binary"), .list([.atom(module), .text(file), .binary(beam)])])]),
+                purge]
     }
 
     /// Appends the loads to the carrier application's generated appup (both directions).

@@ -25,6 +25,8 @@ public enum Rehearsal {
         public var checkScripts: [String] = []
         public var loadURL: String?
         public var timeout: Double = 60
+        /// Leave the sandbox's files (not its processes) for a look after a failure.
+        public var keepSandbox = false
 
         public init(previous: String, current: String?, fromVersion: String, toVersion: String?, releaseName: String) {
             self.previous = previous
@@ -38,9 +40,10 @@ public enum Rehearsal {
     /// Runs the rehearsal; throws `SandboxError` when the sandbox cannot be set up, started or reached.
     public static func run(_ options: Options) async throws -> RehearsalReport {
         let sandbox = try Sandbox(previous: options.previous, current: options.current, releaseName: options.releaseName)
-        defer { sandbox.cleanUp() }
+        defer { sandbox.cleanUp(keepFiles: options.keepSandbox) }
         try sandbox.startEpmd()
         try sandbox.configureNode()
+        try sandbox.makePermanent(options.fromVersion)
         let node = NodeName(sandbox.nodeName, defaultHost: shortHostName)
         var run = Run(sandbox: sandbox, node: node, options: options)
         return try await run.perform()
@@ -76,13 +79,14 @@ struct Run {
         let order = ["boot", "build", "upgrade", "downgrade", "upgrade again", "make permanent", "cold boot"]
         let done = Set(steps.map(\.name))
         return RehearsalReport(release: options.releaseName, from: options.fromVersion, to: toVersion.isEmpty ? (options.toVersion ?? "?") : toVersion,
-                               ok: ok, steps: steps, notRun: order.filter { !done.contains($0) })
+                               ok: ok, steps: steps, notRun: order.filter { !done.contains($0) }, sandbox: sandbox.directory)
     }
 
     mutating func perform() async throws -> RehearsalReport {
         // Boot: as the start script does; a boot that fails is the sandbox's failure (exit 2), not a check's.
         let started = Date()
-        try sandbox.startNode()
+        try sandbox.startNode(version: options.fromVersion)
+        try await waitUntilStarted()
         let fromCode = try ReleaseCode.load(root: sandbox.oldRoot, version: options.fromVersion)
         var state = try await readState()
         var checks = [StepChecks.code(state, expected: fromCode, version: options.fromVersion),
@@ -150,7 +154,9 @@ struct Run {
         let coldOffset = logSize()
         do {
             try sandbox.stopNode()
-            try sandbox.startNode()
+            try await waitUntilStopped()
+            try sandbox.startNode(version: target)
+            try await waitUntilStarted()
         } catch {
             steps.append(.init(name: "cold boot", ok: false, seconds: Date().timeIntervalSince(coldStarted),
                                checks: [.init(name: "step", ok: false, detail: "\(error)")], reports: reports(from: 0)))
@@ -163,6 +169,39 @@ struct Run {
         coldChecks += await userChecks()
         let ok = record("cold boot", coldStarted, coldChecks, logFrom: coldOffset)
         return report(ok: ok)
+    }
+
+    /// Waits (with a deadline) until the node answers and `init:get_status()` says its boot has finished: not every
+    /// start script waits for that (relx's and mix's daemons return at once).
+    func waitUntilStarted() async throws {
+        let deadline = Date().addingTimeInterval(90)
+        var last = "no answer"
+        while Date() < deadline {
+            do {
+                let status = try await session { session in try await session.call("init", "get_status", []) }
+                if status.tupleElements?.first == .atom("started") { return }
+                last = TermWriter.render(status)
+            } catch {
+                last = "\(error)"
+            }
+            try await Task.sleep(nanoseconds: 100_000_000)
+        }
+        throw SandboxError("the sandbox's node \(node) did not finish booting within 90 s (\(last))\(sandbox.logTail())")
+    }
+
+    /// Waits (with a deadline) until the node's name is free again: some start scripts' `stop` returns before the
+    /// emulator has exited (mix's), and a boot under the same name would then fail.
+    func waitUntilStopped() async throws {
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            do {
+                _ = try await session { session in try await session.call("erlang", "node", []) }
+            } catch {
+                return
+            }
+            try await Task.sleep(nanoseconds: 100_000_000)
+        }
+        throw SandboxError("the sandbox's node \(node) did not stop within 60 s")
     }
 
     /// Runs `action` in a session; its failure as a sentence, or nil.

@@ -28,4 +28,6 @@ public struct RehearsalReport: Encodable, Sendable {
     public var steps: [Step]
     /// Steps not run because an earlier one failed.
     public var notRun: [String]
+    /// The sandbox's directory (removed at the end unless --keep-sandbox).
+    public var sandbox: String
 }

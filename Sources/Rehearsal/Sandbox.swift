@@ -1,3 +1,4 @@
+import ErlangTerm
 import Foundation
 import ReleaseModel
 #if canImport(Glibc)
@@ -17,6 +18,17 @@ public final class Sandbox: @unchecked Sendable {
     public let epmdPort: Int
     let home: String
     private var epmd: Process?
+
+    /// Which start script the release has, which decides how the sandbox's node name and cookie reach it.
+    public enum Kind: String, Sendable {
+        /// `bin/<name>` of `relswap generate` (boots the permanent release; reads vm.args).
+        case relswap
+        /// relx's `bin/<name>` (reads vm.args; boots the version it was built with, so the new one's `bin/<name>-<vsn>`).
+        case relx
+        /// `mix release`'s `bin/<name>` (RELEASE_NODE, RELEASE_COOKIE, RELEASE_TMP; boots start_erl.data's version).
+        case mix
+    }
+    public private(set) var kind: Kind = .relswap
 
     /// Copies `previous` (and `current`, if it is another root) into a fresh temporary directory.
     public init(previous: String, current: String?, releaseName: String) throws {
@@ -55,6 +67,17 @@ public final class Sandbox: @unchecked Sendable {
         environment["ERL_AFLAGS"] = "-kernel inet_dist_use_interface {127,0,0,1}"
         environment.removeValue(forKey: "ERL_FLAGS")
         environment.removeValue(forKey: "ERL_ZFLAGS")
+        switch kind {
+        case .mix:
+            environment["RELEASE_NODE"] = nodeName
+            environment["RELEASE_COOKIE"] = cookie
+            environment["RELEASE_DISTRIBUTION"] = "sname"
+            environment["RELEASE_TMP"] = "\(oldRoot)/tmp"
+        case .relx:
+            environment["RELX_OUT_FILE_PATH"] = "\(directory)/relx"
+        case .relswap:
+            break
+        }
         return environment
     }
 
@@ -76,8 +99,18 @@ public final class Sandbox: @unchecked Sendable {
         }
     }
 
-    /// Every version's vm.args in the copies names the sandbox's node and cookie (the release's own stay untouched).
+    /// Every version's vm.args in the copies names the sandbox's node and cookie (the release's own stay untouched);
+    /// a mix release gets them from its environment instead.
     public func configureNode() throws {
+        let script = (try? String(contentsOfFile: "\(oldRoot)/bin/\(releaseName)", encoding: .utf8)) ?? ""
+        if script.contains("Written by relswap generate") {
+            kind = .relswap
+        } else if FileManager.default.fileExists(atPath: "\(oldRoot)/releases/COOKIE") || script.contains("RELEASE_COOKIE") {
+            kind = .mix
+            return
+        } else {
+            kind = script.contains("RELX") || script.contains("relx") ? .relx : .relswap
+        }
         for root in Set([oldRoot, newRoot]) {
             let releases = root + "/releases"
             for version in (try? FileManager.default.contentsOfDirectory(atPath: releases)) ?? [] {
@@ -95,29 +128,74 @@ public final class Sandbox: @unchecked Sendable {
         }
     }
 
-    /// `bin/<name> ARGUMENTS` of the old root (the running one), in the sandbox's environment.
+    /// Makes `version` the one the copy of the old root boots and release_handler holds permanent: a root that holds
+    /// both versions (relx, mix) has its build tool's newest one there. `start_erl.data` names it, and `RELEASES`
+    /// (when there is one) lists it alone, permanent, so that the new version can be unpacked as an upgrade.
+    public func makePermanent(_ version: String) throws {
+        let data = "\(oldRoot)/releases/start_erl.data"
+        if let text = try? String(contentsOfFile: data, encoding: .utf8), let erts = text.split(separator: " ").first {
+            try "\(erts) \(version)".write(toFile: data, atomically: true, encoding: .utf8)
+        }
+        let releases = "\(oldRoot)/releases/RELEASES"
+        guard FileManager.default.fileExists(atPath: releases) else {
+            // mix writes none: prepare-release's files, in the copy, so that release_handler starts with them.
+            _ = try ReleaseRoot(path: oldRoot).prepareForReleaseHandler(version: version)
+            return
+        }
+        guard let list = try? TermReader.consult(path: releases).first?.listElements else {
+            throw SandboxError("\(releases) cannot be read")
+        }
+        let kept = list.compactMap { entry -> Term? in
+            guard var parts = entry.tupleElements, parts.count == 6, parts[2].stringValue == version else { return nil }
+            parts[5] = .atom("permanent")
+            return .tuple(parts)
+        }
+        if kept.isEmpty {
+            // relx lists only the version it built last: the old one's entry is made from its .rel.
+            let release = try ReleaseRoot(path: oldRoot).release(version: version)
+            try ReleasesFile(releases: [.init(permanent: release)]).fileContents.write(toFile: releases, atomically: true, encoding: .utf8)
+        } else {
+            try TermWriter.fileContents([.list(kept)]).write(toFile: releases, atomically: true, encoding: .utf8)
+        }
+    }
+
+    /// `bin/<name> ARGUMENTS` of the old root (the running one), in the sandbox's environment; with relx, the
+    /// script of `version` (`bin/<name>-<vsn>`), since relx's `bin/<name>` boots the version it was built with.
     @discardableResult
-    public func script(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let path = "\(oldRoot)/bin/\(releaseName)"
+    public func script(_ arguments: [String], version: String? = nil) throws -> (status: Int32, output: String) {
+        var path = "\(oldRoot)/bin/\(releaseName)"
+        if kind == .relx, let version, FileManager.default.isExecutableFile(atPath: "\(path)-\(version)") { path += "-\(version)" }
         guard FileManager.default.isExecutableFile(atPath: path) else {
             throw SandboxError("\(path) is missing: rehearse starts the release as its own start script does (bin/<name>)")
         }
         return try Sandbox.run(path, arguments, environment: environment)
     }
 
-    /// Boots the release as its start script does, and returns once the boot has finished.
-    public func startNode() throws {
-        let result = try script(["daemon"])
+    /// Boots the release as its start script does (`version`: the one a relx release should boot).
+    public func startNode(version: String? = nil) throws {
+        if kind == .relx {
+            try FileManager.default.createDirectory(atPath: "\(directory)/relx", withIntermediateDirectories: true)
+            // relx's daemon runs bin/<name> (whatever version it was built for) under run_erl: in the copy, that is
+            // the version's own script, as docs/rebar3.md tells users to do after an upgrade.
+            let versioned = "\(oldRoot)/bin/\(releaseName)-\(version ?? "")", plain = "\(oldRoot)/bin/\(releaseName)"
+            if let version, !version.isEmpty, FileManager.default.isExecutableFile(atPath: versioned) {
+                try? FileManager.default.removeItem(atPath: plain)
+                try FileManager.default.copyItem(atPath: versioned, toPath: plain)
+            }
+        }
+        let result = try script(["daemon"], version: version)
         guard result.status == 0 else { throw SandboxError("bin/\(releaseName) daemon failed in the sandbox: \(result.output)\(logTail())") }
     }
 
-    public func stopNode() throws {
-        let result = try script(["stop"])
+    public func stopNode(version: String? = nil) throws {
+        let result = try script(["stop"], version: version)
         guard result.status == 0 else { throw SandboxError("bin/\(releaseName) stop failed in the sandbox: \(result.output)") }
     }
 
     /// The node's console log (run_erl writes it), where crash and supervisor reports appear.
-    public var logFile: String { "\(oldRoot)/log/erlang.log.1" }
+    public var logFile: String {
+        kind == .mix ? "\(oldRoot)/tmp/log/erlang.log.1" : "\(oldRoot)/log/erlang.log.1"
+    }
 
     func logTail() -> String {
         guard let text = try? String(contentsOfFile: logFile, encoding: .utf8) else { return "" }
@@ -126,13 +204,13 @@ public final class Sandbox: @unchecked Sendable {
 
     /// Stops everything started in the sandbox (by pid: processes whose command line names it, and epmd) and
     /// removes it.
-    public func cleanUp() {
+    public func cleanUp(keepFiles: Bool = false) {
         for pid in Sandbox.processes(mentioning: directory) { kill(pid, SIGKILL) }
         if let epmd, epmd.isRunning {
             kill(epmd.processIdentifier, SIGKILL)
             epmd.waitUntilExit()
         }
-        try? FileManager.default.removeItem(atPath: directory)
+        if !keepFiles { try? FileManager.default.removeItem(atPath: directory) }
     }
 
     // MARK: - Helpers

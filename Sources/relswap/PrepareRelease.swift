@@ -31,17 +31,7 @@ struct PrepareRelease: ParsableCommand {
                 throw ReleaseModelError(file: releaseRoot.path, message: "has no permanent version", hint: "pass --release-version")
             }
             let release = try releaseRoot.release(version: version)
-            var written = [String]()
-            let releasesFile = "\(releaseRoot.path)/releases/RELEASES"
-            if !FileManager.default.fileExists(atPath: releasesFile) {
-                try ReleasesFile(releases: [.init(permanent: release)]).fileContents.write(toFile: releasesFile, atomically: true, encoding: .utf8)
-                written.append(releasesFile)
-            }
-            let namedRel = "\(releaseRoot.path)/releases/\(release.name)-\(release.version).rel"
-            if !FileManager.default.fileExists(atPath: namedRel) {
-                try release.fileContents.write(toFile: namedRel, atomically: true, encoding: .utf8)
-                written.append(namedRel)
-            }
+            let written = try releaseRoot.prepareForReleaseHandler(version: version)
             if common.json {
                 struct Report: Encodable { var release: String; var version: String; var written: [String] }
                 print(JSONOutput.text(Report(release: release.name, version: version, written: written)))

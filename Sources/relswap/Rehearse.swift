@@ -56,6 +56,9 @@ struct Rehearse: AsyncParsableCommand {
     @Option(help: "Seconds each call to the sandbox's node may take.")
     var timeout: Double = 60
 
+    @Flag(help: "Leave the sandbox's files (its copies, logs and archive) for a look; its processes are stopped all the same.")
+    var keepSandbox = false
+
     func validate() throws {
         for url in checkURLs + (loadURL.map { [$0] } ?? []) {
             guard let host = URLComponents(string: url)?.host, ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host) else {
@@ -79,6 +82,7 @@ struct Rehearse: AsyncParsableCommand {
         options.checkScripts = checkScripts
         options.loadURL = loadURL
         options.timeout = timeout
+        options.keepSandbox = keepSandbox
         let report: RehearsalReport
         do {
             report = try await Rehearsal.run(options)

@@ -25,11 +25,12 @@ import Testing
     }
 
     static func rehearse(_ release: LiveRelease, _ extra: [String] = []) throws -> Outcome {
-        let before = Set(NodeEnvironment.processes(mentioning: "relswap-rehearse-"))
         let result = try Products.run("relswap", ["rehearse", "--previous", release.running.path, "--current", release.next.path, "--json"] + extra)
         let report = (try? JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]) ?? [:]
-        // Nothing left running, nothing left behind in the user's tree.
-        #expect(Set(NodeEnvironment.processes(mentioning: "relswap-rehearse-")).subtracting(before).isEmpty, "the sandbox's processes are gone")
+        // Nothing left running or on disk of the sandbox, nothing written in the user's tree.
+        let sandbox = try #require(report["sandbox"] as? String, "\(result.standardOutput.prefix(500)) \(result.standardError)")
+        #expect(NodeEnvironment.processes(mentioning: sandbox).isEmpty, "the sandbox's processes are gone")
+        #expect(!FileManager.default.fileExists(atPath: sandbox), "the sandbox is removed")
         #expect(!FileManager.default.fileExists(atPath: release.next.appendingPathComponent("releases/2/relup").path), "no relup written outside the sandbox")
         return Outcome(status: result.status, report: report, text: result.standardOutput + result.standardError)
     }
@@ -134,5 +135,104 @@ import Testing
         #expect(outcome.status == 1)
         #expect(outcome.failed == ["cold boot/parity"], "\(outcome.failed)")
         #expect(outcome.detail("cold boot", "parity").contains("running after the cold boot but not after the hot upgrade: runtime_tools"))
+    }
+}
+
+/// The other fixtures: snowflake under HTTP load with a URL check, a mix release (anemone) and a rebar3/relx one.
+@Suite(.serialized, .timeLimit(.minutes(6))) struct RehearseBuildToolTests {
+    @Test func snowflakeRehearsesGreenUnderLoad() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let port = try NodeEnvironment.freePort()
+        var roots = [URL]()
+        for version in [1, 2] {
+            let project = directory.appendingPathComponent("snowflake-v\(version)")
+            try FileManager.default.copyItem(at: ErlangBuild.fixture("snowflake/v\(version)"), to: project)
+            try ErlangBuild.compile(project, into: project)
+            let sysConfig = project.appendingPathComponent("rel/files/sys.config")
+            try String(contentsOf: sysConfig, encoding: .utf8).replacingOccurrences(of: "{port, 8080}", with: "{port, \(port)}")
+                .write(to: sysConfig, atomically: true, encoding: .utf8)
+            let target = directory.appendingPathComponent("rel/snowflake\(version == 1 ? "" : "_2")")
+            let result = try Products.run("relswap", ["generate", "--no-erts", "--target-dir", target.path], currentDirectory: project.appendingPathComponent("rel"))
+            try #require(result.status == 0, "\(result.standardError)")
+            roots.append(target)
+        }
+        func rehearse(_ extra: [String]) throws -> (status: Int32, steps: [[String: Any]], text: String) {
+            let result = try Products.run("relswap", ["rehearse", "--previous", roots[0].path, "--current", roots[1].path, "--json"] + extra)
+            let report = (try? JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]) ?? [:]
+            return (result.status, (report["steps"] as? [[String: Any]]) ?? [], result.standardOutput + result.standardError)
+        }
+        func checks(_ steps: [[String: Any]], _ name: String) -> [[String: Any]] {
+            steps.flatMap { ($0["checks"] as? [[String: Any]]) ?? [] }.filter { $0["name"] as? String == name }
+        }
+        // Green: requests keep coming through every install step (an unknown user is a 404: served, not failed).
+        let green = try rehearse(["--check-call", "erlang:is_alive", "--load-url", "http://127.0.0.1:\(port)/users/none"])
+        #expect(green.status == 0, "\(green.text.prefix(3000))")
+        let loads = checks(green.steps, "load")
+        #expect(loads.count == 3, "load checked in each of the three install steps")
+        #expect(loads.allSatisfy { $0["ok"] as? Bool == true && ($0["detail"] as? String)?.hasSuffix(", 0 failed") == true }, "\(loads)")
+        let requests = green.steps.compactMap { $0["requests"] as? [String: Any] }.compactMap { $0["sent"] as? Int }
+        #expect(requests.count == 3 && requests.allSatisfy { $0 > 0 }, "\(requests)")
+        // A URL check that does not answer 2xx fails the step it is run after (here the boot).
+        let red = try rehearse(["--check-url", "http://127.0.0.1:\(port)/users/none"])
+        #expect(red.status == 1)
+        #expect(checks(red.steps, "user").first?["detail"] as? String == "GET http://127.0.0.1:\(port)/users/none answered 404")
+    }
+
+    static func rehearseOneRoot(_ root: URL, environment: [String: String] = [:]) throws -> (status: Int32, report: [String: Any], text: String) {
+        let result = try Products.run("relswap", ["rehearse", "--current", root.path, "--json"], environment: environment)
+        let report = (try? JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]) ?? [:]
+        return (result.status, report, result.standardOutput + result.standardError)
+    }
+
+    /// anemone, both versions built by `mix release` into one root: the Counter's code_change, the consolidated
+    /// protocols and mix's own start script, all in the sandbox.
+    @Test func aMixReleaseRehearsesGreen() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let nodes = try NodeEnvironment()
+        defer { nodes.shutDown() }
+        var environment = nodes.environment
+        environment["MIX_ENV"] = "prod"
+        let project = directory.appendingPathComponent("anemone")
+        try FileManager.default.copyItem(at: ErlangBuild.fixture("anemone/v1"), to: project)
+        let mix = try ErlangOracle.executable("mix")
+        try #require(try ErlangOracle.runCapturing(mix, ["release"], environment: environment, currentDirectory: project).status == 0)
+        for file in ["mix.exs", "lib/anemone/counter.ex", "lib/anemone/describe.ex", "lib/anemone/reading.ex"] {
+            try? FileManager.default.removeItem(at: project.appendingPathComponent(file))
+            try FileManager.default.copyItem(at: ErlangBuild.fixture("anemone/v2/\(file)"), to: project.appendingPathComponent(file))
+        }
+        try #require(try ErlangOracle.runCapturing(mix, ["release", "--overwrite"], environment: environment, currentDirectory: project).status == 0)
+        let root = project.appendingPathComponent("_build/prod/rel/anemone")
+        let outcome = try Self.rehearseOneRoot(root, environment: nodes.environment)
+        #expect(outcome.status == 0, "\(outcome.text.prefix(4000))")
+        #expect(outcome.report["from"] as? String == "0.1.0" && outcome.report["to"] as? String == "0.2.0")
+        #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("lib/anemone-0.2.0/ebin/anemone.appup").path), "the user's build is untouched")
+    }
+
+    /// The rebar3 snowflake, both versions in relx's one root; the cold boot uses relx's bin/<name>-<vsn>.
+    @Test func aRelxReleaseRehearsesGreen() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let nodes = try NodeEnvironment()
+        defer { nodes.shutDown() }
+        let port = try NodeEnvironment.freePort()
+        let project = directory.appendingPathComponent("snowflake")
+        try FileManager.default.copyItem(at: ErlangBuild.fixture("snowflake-rebar3"), to: project)
+        let source = project.appendingPathComponent("src")
+        try FileManager.default.copyItem(at: ErlangBuild.fixture("snowflake/v1/src"), to: source)
+        try "[{snowflake, [{port, \(port)}]}].\n".write(to: project.appendingPathComponent("config/sys.config"), atomically: true, encoding: .utf8)
+        try "-sname snowflake_r3\n-setcookie snowflake_rebar3\n".write(to: project.appendingPathComponent("config/vm.args"), atomically: true, encoding: .utf8)
+        let rebar3 = try ErlangOracle.executable("rebar3")
+        try #require(try ErlangOracle.runCapturing(rebar3, ["release"], environment: nodes.environment, currentDirectory: project).status == 0)
+        try FileManager.default.removeItem(at: source)
+        try FileManager.default.copyItem(at: ErlangBuild.fixture("snowflake/v2/src"), to: source)
+        let config = project.appendingPathComponent("rebar.config")
+        try String(contentsOf: config, encoding: .utf8).replacingOccurrences(of: "{snowflake, \"1\"}", with: "{snowflake, \"2\"}")
+            .write(to: config, atomically: true, encoding: .utf8)
+        try #require(try ErlangOracle.runCapturing(rebar3, ["release"], environment: nodes.environment, currentDirectory: project).status == 0)
+        let outcome = try Self.rehearseOneRoot(project.appendingPathComponent("_build/default/rel/snowflake"), environment: nodes.environment)
+        #expect(outcome.status == 0, "\(outcome.text.prefix(4000))")
+        #expect(outcome.report["from"] as? String == "1" && outcome.report["to"] as? String == "2")
     }
 }
