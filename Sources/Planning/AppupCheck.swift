@@ -14,6 +14,15 @@ public struct AppupProblem: Sendable, Equatable, CustomStringConvertible {
     public var message: String
 
     public var description: String { (file.map { "\($0): " } ?? "") + message }
+
+    public init(code: String, application: String? = nil, module: String? = nil, direction: String? = nil, file: String? = nil, message: String) {
+        self.code = code
+        self.application = application
+        self.module = module
+        self.direction = direction
+        self.file = file
+        self.message = message
+    }
 }
 
 /// `generate-appups --check`, the CI gate: the appups that `generate-upgrade` would use (those on disk in the new

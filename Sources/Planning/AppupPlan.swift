@@ -61,6 +61,8 @@ public struct AppupPlan: Sendable {
     public var removed: [(name: String, version: String)]
     public var unchanged: [(name: String, version: String)]
     public var warnings: [AppupWarning]
+    /// The hazards the two releases' beams show (issue 14), errors first.
+    public var risks: [UpgradeRisk] = []
 }
 
 /// A module of an upgraded application that the appup in use does not cover.

@@ -29,6 +29,10 @@ public enum AppupPlanner {
         public var outputDirectory: String?
         /// For `--check`: a hand-written appup that cannot be used is left for `AppupCheck` to report, not thrown.
         public var checking = false
+        /// Directories of beams with debug info (a build's), matched to the release's by `beam_lib:md5`.
+        public var debugInfoFrom: [String] = []
+        /// Risks the user accepts, as `CODE:Module` (or `CODE:Application` for a risk without a module).
+        public var accepted: Set<String> = []
         /// Applications whose version did not change while their code did (rebuilt by a newer compiler, say) that
         /// the user accepts (`--accept-rebuilt APP`): a warning instead of a refusal. release_handler does not load
         /// them, so a node keeps the previous build's code of those applications until it restarts.
@@ -85,11 +89,14 @@ public enum AppupPlanner {
         }
 
         var upgraded = [AppupPlan.Application]()
+        var riskInputs = [RiskFinder.Upgraded]()
         for (name, fromVersion, toVersion) in upgradedEntries {
             let oldDirectory = old.root.applicationDirectory(name, version: fromVersion)
             let newDirectory = new.root.applicationDirectory(name, version: toVersion)
             let diff = try compareModules(application: name, oldDirectory: oldDirectory, oldVersion: fromVersion, newDirectory: newDirectory,
                                           newVersion: toVersion)
+            riskInputs.append(RiskFinder.Upgraded(name: name, fromVersion: fromVersion, toVersion: toVersion, diff: diff,
+                                                  oldDirectory: oldDirectory, newDirectory: newDirectory, instructions: []))
             // Warnings about generated instructions count only if those instructions are used.
             var generatedWarnings = [AppupWarning]()
             var application = try decide(name: name, fromVersion: fromVersion, toVersion: toVersion, diff: diff, warnings: &generatedWarnings)
@@ -124,8 +131,14 @@ public enum AppupPlanner {
             upgraded.append(application)
         }
         try loadConsolidatedProtocols(old: old, new: new, upgraded: &upgraded, warnings: &warnings)
-        return AppupPlan(releaseName: new.release.name, fromVersion: old.release.version, toVersion: new.release.version,
-                         upgraded: upgraded, added: added, removed: removed, unchanged: unchanged, warnings: warnings)
+        var plan = AppupPlan(releaseName: new.release.name, fromVersion: old.release.version, toVersion: new.release.version,
+                             upgraded: upgraded, added: added, removed: removed, unchanged: unchanged, warnings: warnings)
+        plan.risks = RiskFinder.find(old: old, new: new, upgraded: riskInputs, source: DebugInfoSource(directories: options.debugInfoFrom)).map { risk in
+            var risk = risk
+            risk.accepted = options.accepted.contains("\(risk.code):\(risk.module ?? risk.application)")
+            return risk
+        }
+        return plan
     }
 
     /// mix releases: changed consolidated protocols are loaded by a generated appup (see `ConsolidatedProtocols`).

@@ -70,6 +70,17 @@ struct AppupReport: Encodable {
     var added: [NameVersion]
     var removed: [NameVersion]
     var warnings: [Warning]
+    struct Risk: Encodable {
+        var code: String
+        /// `error`, `warning` or `info`.
+        var level: String
+        var application: String
+        @Nullable var module: String?
+        var seen: String
+        var fix: String
+        var accepted: Bool
+    }
+    var risks: [Risk]
     /// With --check: every reason it refuses (empty when it passes); null otherwise.
     @Nullable var problems: [Problem]?
 
@@ -93,6 +104,8 @@ struct AppupReport: Encodable {
         }
         added = plan.added.map { NameVersion(name: $0.name, version: $0.version) }
         removed = plan.removed.map { NameVersion(name: $0.name, version: $0.version) }
+        risks = plan.risks.map { Risk(code: $0.code, level: $0.level.rawValue, application: $0.application, module: $0.module,
+                                      seen: $0.seen, fix: $0.fix, accepted: $0.accepted) }
         warnings = plan.warnings.map { Warning(code: $0.code, application: $0.application, module: $0.module, message: $0.message) }
         self.problems = problems?.map { Problem(code: $0.code, application: $0.application, module: $0.module, direction: $0.direction, file: $0.file, message: $0.message) }
     }

@@ -56,6 +56,12 @@ struct GenerateAppups: ParsableCommand {
     @Option(name: .customLong("accept-rebuilt"), help: ArgumentHelp("Go on although APP keeps its version while its code changed (rebuilt by a newer compiler, say); the node keeps the previous build's code of APP until it restarts (repeatable).", valueName: "app"))
     var acceptRebuilt: [String] = []
 
+    @Option(name: .customLong("debug-info-from"), help: ArgumentHelp("A directory of beams with debug info (e.g. _build/prod/lib), matched to the release's stripped ones by beam_lib:md5 (repeatable).", valueName: "dir"))
+    var debugInfoFrom: [String] = []
+
+    @Option(name: .customLong("accept"), help: ArgumentHelp("Accept a risk, CODE:Module (or CODE:Application), so that --check passes it (repeatable).", valueName: "code:module"))
+    var accept: [String] = []
+
     @Flag(help: "Regenerate appups the new release already has for the old version.")
     var force = false
 
@@ -76,7 +82,12 @@ struct GenerateAppups: ParsableCommand {
         try CommandSupport.reportingFailures("generate-appups", json: common.json) {
             let (plan, old, new) = try makePlan()
             if check {
-                let problems = AppupCheck.problems(plan: plan, old: old, new: new)
+                var problems = AppupCheck.problems(plan: plan, old: old, new: new)
+                // Error-level risks fail the gate too, unless accepted.
+                for risk in plan.risks where risk.level == .error && !risk.accepted {
+                    problems.append(AppupProblem(code: risk.code, application: risk.application, module: risk.module, direction: nil, file: nil,
+                                                 message: "risk \(risk.code) in \(risk.application)\(risk.module.map { ":\($0)" } ?? ""): \(risk.seen); \(risk.fix)"))
+                }
                 report(plan: plan, written: [], problems: problems)
                 if !problems.isEmpty { throw ExitCode(3) }
                 return
@@ -98,6 +109,8 @@ struct GenerateAppups: ParsableCommand {
         options.force = force
         options.checking = check
         options.acceptRebuilt = Set(acceptRebuilt)
+        options.debugInfoFrom = debugInfoFrom.map { CommandSupport.absolute($0) }
+        options.accepted = Set(accept)
         options.outputDirectory = output.map { CommandSupport.absolute($0) }
         options.overridesDirectory = overrides.map { CommandSupport.absolute($0) } ?? (FileManager.default.fileExists(atPath: "appups") ? CommandSupport.absolute("appups") : nil)
         if let directory = options.outputDirectory, !check, !dryRun {
@@ -152,6 +165,10 @@ struct GenerateAppups: ParsableCommand {
             for module in application.noiseOnly { print("    same     \(module): recompiled, same code (beam_lib:md5); no instruction") }
             for cycle in application.cycles { print("    cycle    \(cycle.joined(separator: ", "))") }
             if application.changes.isEmpty { print("    no module changed") }
+        }
+        if !plan.risks.isEmpty {
+            print("  risks:")
+            for risk in plan.risks { print("    \(risk)") }
         }
         if !plan.added.isEmpty { print("  added:   " + plan.added.map { "\($0.name) \($0.version)" }.joined(separator: ", ") + " (the relup adds them)") }
         if !plan.removed.isEmpty { print("  removed: " + plan.removed.map { "\($0.name) \($0.version)" }.joined(separator: ", ") + " (the relup removes them)") }

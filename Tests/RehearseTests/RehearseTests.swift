@@ -52,6 +52,24 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: release.next.appendingPathComponent("lib/counter-2/ebin/counter.appup").path), "no appup written outside the sandbox")
     }
 
+    /// --archive: the upgrade generate-upgrade made, rehearsed as it is (nothing rebuilt in the sandbox).
+    @Test func aGivenArchiveIsRehearsedAsItIs() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let nodes = try NodeEnvironment()
+        defer { nodes.shutDown() }
+        let release = try LiveRelease(fixture: "counter", name: "counter", in: directory, nodes: nodes)
+        let out = directory.appendingPathComponent("out")
+        try #require(try Products.run("relswap", ["generate-appups", "--previous", release.running.path, "--current", release.next.path]).status == 0)
+        try #require(try Products.run("relswap", ["generate-upgrade", "--previous", release.running.path, "--current", release.next.path,
+                                                  "--output", out.path]).status == 0)
+        try FileManager.default.removeItem(at: release.next.appendingPathComponent("releases/2/relup"))
+        let outcome = try Self.rehearse(release, ["--archive", out.appendingPathComponent("counter_2.tar.gz").path])
+        #expect(outcome.status == 0, "\(outcome.text.prefix(3000))")
+        #expect(outcome.report["to"] as? String == "2")
+        #expect(outcome.detail("build", "step").hasPrefix("counter_2.tar.gz"))
+    }
+
     /// A hand-written appup that leaves the changed module out: the node keeps running version 1's counter.
     @Test func anAppupThatLeavesAModuleOutFailsTheCodeCheck() throws {
         let directory = try ErlangOracle.temporaryDirectory()

@@ -1,0 +1,3 @@
+-module(risky_plain).
+-export([hello/0]).
+hello() -> hello.

@@ -1,0 +1,41 @@
+import Beam
+import Foundation
+import SystemSupport
+
+/// Where abstract code comes from: the release's own beams, else a build directory's beams with the same
+/// `beam_lib:md5` (`--debug-info-from`; debug info does not change that hash, and `mix release` and relx's prod mode
+/// strip it).
+public struct DebugInfoSource: Sendable {
+    let byMD5: [[UInt8]: String]
+
+    public init(directories: [String] = []) {
+        var paths = [String]()
+        for directory in directories {
+            guard let enumerator = FileManager.default.enumerator(atPath: directory) else { continue }
+            while let relative = enumerator.nextObject() as? String {
+                if relative.hasSuffix(".beam") { paths.append("\(directory)/\(relative)") }
+            }
+        }
+        let digests = parallelMap(paths) { path -> [UInt8]? in
+            guard let file = try? BeamFile(path: path), case .unavailable = file.debugInfo() else {
+                return (try? BeamFile(path: path))?.md5OrNil
+            }
+            return nil  // a beam without debug info is no source of it
+        }
+        var index = [[UInt8]: String]()
+        for (path, digest) in zip(paths, digests) { if let digest { index[digest] = index[digest] ?? path } }
+        byMD5 = index
+    }
+
+    /// The debug info of `beam`: its own, else that of a beam with the same md5 from the directories.
+    func debugInfo(of beam: BeamModule) -> DebugInfo {
+        guard let file = try? BeamFile(path: beam.path) else { return .unavailable(reason: "it cannot be read") }
+        let own = file.debugInfo()
+        if case .unavailable = own, let other = byMD5[beam.md5], let source = try? BeamFile(path: other) { return source.debugInfo() }
+        return own
+    }
+}
+
+extension BeamFile {
+    var md5OrNil: [UInt8]? { try? md5() }
+}

@@ -1,0 +1,218 @@
+import Beam
+import ErlangTerm
+import Foundation
+import ReleaseModel
+import SystemSupport
+
+/// The hazards of an upgrade that the two releases' beams show before anything runs (issue 14): each a stable code,
+/// a level, the application and module, what was seen and what to do. A check that needs abstract code where the
+/// beam has none reports `unknown`, never "no risk".
+enum RiskFinder {
+    struct Upgraded {
+        var name: String
+        var fromVersion: String
+        var toVersion: String
+        var diff: AppupPlanner.ModuleDiff
+        var oldDirectory: String
+        var newDirectory: String
+        var instructions: [Term]
+    }
+
+    static func find(old: AppupPlanner.Side, new: AppupPlanner.Side, upgraded: [Upgraded], source: DebugInfoSource) -> [UpgradeRisk] {
+        var risks = [UpgradeRisk]()
+        for application in upgraded {
+            risks += nativeCode(application)
+            for change in application.diff.changed {
+                if Set(change.new.behaviours) != Set(change.old.behaviours) {
+                    risks.append(UpgradeRisk(code: "behaviour_changed", level: .warning, application: application.name, module: change.module,
+                                             seen: "behaviours [\(change.old.behaviours.joined(separator: ", "))] became [\(change.new.behaviours.joined(separator: ", "))]",
+                                             fix: "check the instruction: a process module needs update (and code_change), a supervisor {update, M, supervisor}, a library load_module"))
+                }
+                let isProcess = change.new.behaviours.contains(where: AppupPlanner.processBehaviours.contains)
+                    || change.old.behaviours.contains(where: AppupPlanner.processBehaviours.contains)
+                guard isProcess else { continue }
+                let newInfo = source.debugInfo(of: change.new), oldInfo = source.debugInfo(of: change.old)
+                if case .unavailable(let reason) = newInfo {
+                    risks.append(unknown(application.name, change.module, reason))
+                    continue
+                }
+                if case .unavailable(let reason) = oldInfo {
+                    risks.append(unknown(application.name, change.module, "the old beam: \(reason)"))
+                    continue
+                }
+                let newCode = AbstractCode(newInfo), oldCode = AbstractCode(oldInfo)
+                let codeChange = newCode.codeChangeHeads()
+                if codeChange == nil {
+                    for (record, fields) in newCode.records().sorted(by: { $0.key < $1.key }) {
+                        guard let before = oldCode.records()[record], before != fields else { continue }
+                        risks.append(UpgradeRisk(code: "state_changed", level: .error, application: application.name, module: change.module,
+                                                 seen: "\(recordLabel(record)) went from {\(before.joined(separator: ", "))} to {\(fields.joined(separator: ", "))}, and \(change.module) has no code_change to move its processes' state on",
+                                                 fix: "add code_change that converts the old state (and use {update, \(change.module), {advanced, Extra}}), or accept with --accept state_changed:\(change.module)"))
+                    }
+                } else if let heads = codeChange {
+                    risks += codeChangeMatch(application.name, change, heads: heads)
+                }
+            }
+        }
+        risks += callsThatBreak(old: old, new: new, upgraded: upgraded)
+        risks += movedModules(old: old, new: new)
+        let rank: [UpgradeRisk.Level: Int] = [.error: 0, .warning: 1, .info: 2]
+        return risks.enumerated().sorted { (rank[$0.element.level]!, $0.offset) < (rank[$1.element.level]!, $1.offset) }.map(\.element)
+    }
+
+    static func recordLabel(_ name: String) -> String { name == "__struct__" ? "the struct" : "record \(name)" }
+
+    static func unknown(_ application: String, _ module: String, _ reason: String) -> UpgradeRisk {
+        UpgradeRisk(code: "unknown", level: .info, application: application, module: module,
+                    seen: "the state and code_change checks need abstract code, and \(reason)",
+                    fix: "pass --debug-info-from with the build's beams (for example _build/prod/lib), which are matched by beam_lib:md5")
+    }
+
+    // MARK: - native code
+
+    /// A changed module that loads a NIF, or a changed shared library under `priv/`.
+    static func nativeCode(_ application: Upgraded) -> [UpgradeRisk] {
+        var risks = [UpgradeRisk]()
+        func fix(_ subject: String) -> String {
+            "a NIF library cannot be replaced reliably by a hot load: use {restart_application, \(application.name)} in an override, or accept with --accept native_code_changed:\(subject)"
+        }
+        for change in application.diff.changed {
+            let loadsNIF = change.new.imports.contains { $0.module == "erlang" && $0.name == "load_nif" && $0.arity == 2 }
+            let onLoad = change.new.attributes.contains { $0.name == "on_load" }
+            if loadsNIF || onLoad {
+                risks.append(UpgradeRisk(code: "native_code_changed", level: .error, application: application.name, module: change.module,
+                                         seen: "\(change.module) changed and \(loadsNIF ? "calls erlang:load_nif/2" : "has an -on_load function")", fix: fix(change.module)))
+            }
+        }
+        for library in sharedLibraries(application.newDirectory + "/priv") {
+            let old = application.oldDirectory + "/priv/" + library, new = application.newDirectory + "/priv/" + library
+            let same = (try? FileBytes.read(old)).map { $0 == (try? FileBytes.read(new)) } ?? false
+            if !same {
+                risks.append(UpgradeRisk(code: "native_code_changed", level: .error, application: application.name, module: nil,
+                                         seen: "priv/\(library) \(FileManager.default.fileExists(atPath: old) ? "changed" : "is new")", fix: fix(application.name)))
+            }
+        }
+        return risks
+    }
+
+    static func sharedLibraries(_ directory: String) -> [String] {
+        guard let enumerator = FileManager.default.enumerator(atPath: directory) else { return [] }
+        var found = [String]()
+        while let relative = enumerator.nextObject() as? String {
+            if relative.hasSuffix(".so") || relative.contains(".so.") { found.append(relative) }
+        }
+        return found.sorted()
+    }
+
+    // MARK: - code_change
+
+    /// release_handler passes code_change the old module's vsn (`get_vsn/1`: a string as it is, a one-element list's
+    /// element, else the list), and on downgrade `{down, Vsn}` of the module reloaded.
+    static func releaseHandlerVsn(_ beam: BeamModule) -> Term {
+        guard let vsn = beam.version else { return .atom("undefined") }
+        if let text = vsn.stringValue, !text.isEmpty, text.unicodeScalars.allSatisfy({ $0.value >= 32 && $0.value < 127 || ($0.value >= 160 && $0.value <= 255) }) {
+            return vsn
+        }
+        if let elements = vsn.listElements, elements.count == 1 { return elements[0] }
+        return vsn
+    }
+
+    /// A vsn the compiler derived from the md5 (a 128-bit integer), not one the source set.
+    static func mdDerived(_ vsn: Term) -> Bool {
+        if case .bigInteger = vsn { return true }
+        return false
+    }
+
+    static func codeChangeMatch(_ application: String, _ change: (module: String, new: BeamModule, old: BeamModule),
+                                heads: [AbstractCode.Head]) -> [UpgradeRisk] {
+        var risks = [UpgradeRisk]()
+        let oldVsn = releaseHandlerVsn(change.old)
+        let shown = heads.map(\.text).joined(separator: "; ")
+        for (direction, value) in [("upgrade", oldVsn), ("downgrade", Term.tuple([.atom("down"), oldVsn]))] {
+            let verdicts = heads.map { $0.matches(value) }
+            if verdicts.contains(where: { $0 != false }) { continue }  // a clause matches, or may (a guard, a computed pattern)
+            risks.append(UpgradeRisk(code: "code_change_no_match", level: .error, application: application, module: change.module,
+                                     seen: "on \(direction) release_handler calls code_change(\(TermWriter.render(value)), ...), and no clause matches it (heads: \(shown))",
+                                     fix: "add a clause for \(TermWriter.render(value)) (\(mdDerived(oldVsn) ? "the old module has no -vsn: this is its md5-derived default" : "the old module's -vsn")), or give the old module the -vsn its new code_change expects"))
+        }
+        return risks
+    }
+
+    // MARK: - calls that break
+
+    /// After the upgrade, a module of the release calls a function that the new release no longer exports (a module
+    /// of an upgraded application dropped it, or a module is gone), while the old release did export it.
+    static func callsThatBreak(old: AppupPlanner.Side, new: AppupPlanner.Side, upgraded: [Upgraded]) -> [UpgradeRisk] {
+        // Exports before and after of the modules whose exports can change: those of upgraded applications.
+        var exportsBefore = [String: Set<String>](), exportsAfter = [String: Set<String>]()
+        var owner = [String: String]()
+        for application in upgraded {
+            for change in application.diff.changed {
+                exportsBefore[change.module] = Set(change.old.exports.map(\.description))
+                exportsAfter[change.module] = Set(change.new.exports.map(\.description))
+                owner[change.module] = application.name
+            }
+            for module in application.diff.deleted {
+                if let beam = try? BeamModule(path: "\(application.oldDirectory)/ebin/\(module).beam") {
+                    exportsBefore[module] = Set(beam.exports.map(\.description))
+                    exportsAfter[module] = []
+                    owner[module] = application.name
+                }
+            }
+        }
+        guard !exportsBefore.isEmpty else { return [] }
+        // Every module of the new release that imports one of them.
+        var callers = [(application: String, path: String)]()
+        for entry in new.release.applications {
+            let directory = new.root.applicationDirectory(entry.name, version: entry.version)
+            guard let resource = try? ApplicationResource(path: "\(directory)/ebin/\(entry.name).app") else { continue }
+            for module in resource.modules { callers.append((entry.name, "\(directory)/ebin/\(module).beam")) }
+        }
+        let watched = Set(exportsBefore.keys)
+        let imports = parallelMap(callers) { caller -> (String, [BeamModule.ImportedFunction])? in
+            guard let beam = try? BeamModule(path: caller.path) else { return nil }
+            return (beam.name, beam.imports.filter { watched.contains($0.module) })
+        }
+        var risks = [UpgradeRisk]()
+        for (caller, found) in zip(callers, imports) {
+            guard let (module, calls) = found else { continue }
+            let broken = calls.filter { call in
+                let name = "\(TermWriter.atomText(call.name))/\(call.arity)"
+                return exportsBefore[call.module]?.contains(name) == true && exportsAfter[call.module]?.contains(name) != true
+            }
+            for call in broken {
+                let function = "\(TermWriter.atomText(call.module)):\(TermWriter.atomText(call.name))/\(call.arity)"
+                let gone = exportsAfter[call.module]?.isEmpty == true
+                risks.append(UpgradeRisk(code: "calls_break", level: .error, application: caller.application, module: module,
+                                         seen: "\(module) calls \(function), which \(gone ? "is deleted in the new release" : "\(owner[call.module] ?? "its application") no longer exports"): after the upgrade the call raises undef",
+                                         fix: "keep exporting \(function) (a wrapper) until the callers change, change \(module) in the same upgrade, or accept with --accept calls_break:\(module)"))
+            }
+        }
+        return risks
+    }
+
+    // MARK: - moved modules
+
+    /// A module that leaves one application and joins another in the same upgrade.
+    static func movedModules(old: AppupPlanner.Side, new: AppupPlanner.Side) -> [UpgradeRisk] {
+        func owners(_ side: AppupPlanner.Side) -> [String: String] {
+            var result = [String: String]()
+            for entry in side.release.applications {
+                let directory = side.root.applicationDirectory(entry.name, version: entry.version)
+                for module in (try? ApplicationResource(path: "\(directory)/ebin/\(entry.name).app"))?.modules ?? [] { result[module] = entry.name }
+            }
+            return result
+        }
+        let before = owners(old), after = owners(new)
+        let order = new.release.applications.map(\.name)
+        var risks = [UpgradeRisk]()
+        for (module, from) in before.sorted(by: { $0.key < $1.key }) {
+            guard let to = after[module], to != from else { continue }
+            let fromFirst = (order.firstIndex(of: from) ?? -1) < (order.firstIndex(of: to) ?? -1)
+            risks.append(UpgradeRisk(code: "module_moved", level: .warning, application: to, module: module,
+                                     seen: "\(module) moves from \(from) to \(to): the relup deletes it from \(from) and adds it to \(to), in the order of the .rel (\(fromFirst ? "\(from) first, then \(to)" : "\(to) first, then \(from)"))\(fromFirst ? "" : ": the delete comes after the add and purges the code just loaded")",
+                                     fix: fromFirst ? "nothing to do if no process runs \(module)'s code during the upgrade" : "move the module in two upgrades, or put \(from) before \(to) in the release"))
+        }
+        return risks
+    }
+}

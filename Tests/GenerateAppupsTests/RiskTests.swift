@@ -1,0 +1,98 @@
+import ErlangTerm
+import Foundation
+import TestSupport
+import Testing
+
+/// The risks generate-appups reports from the two builds (Fixtures/risky: one module per risk), --check failing on
+/// errors until accepted, and "unknown" where debug info is missing until --debug-info-from supplies it.
+@Suite struct RiskTests {
+    static func pair(in directory: URL, debugInfo: Bool) throws -> (old: URL, new: URL, lib2: URL) {
+        var roots = [URL]()
+        for version in [1, 2] {
+            let lib = directory.appendingPathComponent("lib\(version)")
+            try ErlangBuild.compileIntoLibDirectory(ErlangBuild.fixture("risky/v\(version)"), libDirectory: lib, version: String(version),
+                                                    erlcOptions: debugInfo ? ["+debug_info"] : [])
+            let root = directory.appendingPathComponent("risky_\(version)")
+            let result = try Products.run("relswap", ["generate", "--no-erts", "--name", "risky", "--release-version", String(version), "--app", "risky",
+                                                      "--lib-dir", lib.path, "--target-dir", root.path])
+            guard result.status == 0 else { throw ErlangOracle.Failure(description: result.standardError) }
+            roots.append(root)
+        }
+        return (roots[0], roots[1], directory.appendingPathComponent("lib2"))
+    }
+
+    static func risks(_ arguments: [String]) throws -> [[String: Any]] {
+        let result = try Products.run("relswap", ["generate-appups", "--json", "--dry-run"] + arguments)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any], "\(result.standardError)")
+        return report["risks"] as? [[String: Any]] ?? []
+    }
+
+    static func codes(_ risks: [[String: Any]]) -> [String] {
+        risks.map { "\($0["level"] ?? "") \($0["code"] ?? "") \($0["module"] as? String ?? "-")" }
+    }
+
+    @Test func eachRiskIsFoundWithItsCodeAndModule() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (old, new, _) = try Self.pair(in: directory, debugInfo: true)
+        let risks = try Self.risks(["--previous", old.path, "--current", new.path])
+        #expect(Set(Self.codes(risks)) == ["error native_code_changed risky_nif", "error state_changed risky_state",
+                                          "error code_change_no_match risky_vsn", "error calls_break risky_caller",
+                                          "warning behaviour_changed risky_plain"], "\(Self.codes(risks))")
+        // The OldVsn term is the one release_handler computes: beam_lib:version of the old beam (OTP as the oracle).
+        let otpVsn = try ErlangOracle.evaluate("{ok, {_, [V]}} = beam_lib:version(\"\(old.path)/lib/risky-1/ebin/risky_vsn.beam\"), io:format(\"~p\", [V])")
+        let seen = risks.filter { $0["code"] as? String == "code_change_no_match" }.compactMap { $0["seen"] as? String }
+        #expect(seen.count == 2 && seen.contains { $0.contains("code_change(\(otpVsn), ...)") } && seen.contains { $0.contains("code_change({down,\(otpVsn)}, ...)") }, "\(seen)")
+        // And risky_api:old_fun/0 is really gone from the new beam's exports (OTP's beam_lib as the oracle).
+        let exports = try ErlangOracle.evaluate("{ok, {_, [{exports, E}]}} = beam_lib:chunks(\"\(new.path)/lib/risky-2/ebin/risky_api.beam\", [exports]), io:format(\"~p\", [lists:member({old_fun, 0}, E)])")
+        #expect(exports == "false")
+    }
+
+    @Test func checkFailsOnErrorsUntilEachIsAccepted() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (old, new, _) = try Self.pair(in: directory, debugInfo: true)
+        #expect(try Products.run("relswap", ["generate-appups", "--previous", old.path, "--current", new.path]).status == 0)
+        let failing = try Products.run("relswap", ["generate-appups", "--previous", old.path, "--current", new.path, "--check"])
+        #expect(failing.status == 3)
+        for code in ["native_code_changed", "state_changed", "code_change_no_match", "calls_break"] {
+            #expect(failing.standardError.contains("risk \(code) in risky"), "\(code): \(failing.standardError)")
+        }
+        #expect(!failing.standardError.contains("behaviour_changed"), "a warning does not fail the gate")
+        let accepts = ["native_code_changed:risky_nif", "state_changed:risky_state", "code_change_no_match:risky_vsn", "calls_break:risky_caller"]
+        let passing = try Products.run("relswap", ["generate-appups", "--previous", old.path, "--current", new.path, "--check"] + accepts.flatMap { ["--accept", $0] })
+        #expect(passing.status == 0, "\(passing.standardError)")
+        let accepted = try Self.risks(["--previous", old.path, "--current", new.path] + accepts.flatMap { ["--accept", $0] })
+        #expect(accepted.filter { $0["level"] as? String == "error" }.allSatisfy { $0["accepted"] as? Bool == true })
+    }
+
+    /// Stripped beams: the checks that need abstract code say "unknown", never "no risk"; the build's beams, matched
+    /// by md5, bring the real findings back.
+    @Test func withoutDebugInfoTheChecksSayUnknownUntilDebugInfoFromIsGiven() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (old, new, _) = try Self.pair(in: directory, debugInfo: false)
+        let stripped = Self.codes(try Self.risks(["--previous", old.path, "--current", new.path]))
+        #expect(stripped.contains("info unknown risky_state") && stripped.contains("info unknown risky_vsn"), "\(stripped)")
+        #expect(!stripped.contains { $0.contains("state_changed") || $0.contains("code_change_no_match") })
+        #expect(stripped.contains("error calls_break risky_caller") && stripped.contains("error native_code_changed risky_nif"), "these need no debug info")
+        // The same sources built with debug info, elsewhere: same md5, so they stand in for the stripped beams.
+        let build = directory.appendingPathComponent("build")
+        for version in [1, 2] {
+            try ErlangBuild.compileIntoLibDirectory(ErlangBuild.fixture("risky/v\(version)"), libDirectory: build.appendingPathComponent("v\(version)"),
+                                                    version: String(version), erlcOptions: ["+debug_info"])
+        }
+        let found = Self.codes(try Self.risks(["--previous", old.path, "--current", new.path, "--debug-info-from", build.path]))
+        #expect(found.contains("error state_changed risky_state") && found.contains("error code_change_no_match risky_vsn"), "\(found)")
+        #expect(!found.contains { $0.hasPrefix("info unknown") })
+    }
+
+    @Test func aGoodUpgradeHasNoErrorRisk() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let old = try AppupSupport.release("counter", version: 1, at: directory.appendingPathComponent("old"), in: directory)
+        let new = try AppupSupport.release("counter", version: 2, at: directory.appendingPathComponent("new"), in: directory)
+        let risks = try Self.risks(["--previous", old.path, "--current", new.path])
+        #expect(!risks.contains { $0["level"] as? String == "error" }, "\(Self.codes(risks))")
+    }
+}
