@@ -71,6 +71,9 @@ struct AbstractCode {
                 guard let parts = definition.tupleElements, parts.count == 4, let key = parts[0].tupleElements, key.count == 2,
                       key[0] == .atom("code_change"), case .integer(let arity) = key[1], arity == 3 || arity == 4,
                       let clauses = parts[3].listElements else { continue }
+                // The default `use GenServer` defines (context: GenServer) hands the old state on as it is: no migration.
+                let generated = (parts[2].listElements ?? []).contains { $0.tupleElements?.first == .atom("context") }
+                if generated { return nil }
                 return clauses.compactMap { clause in
                     guard let c = clause.tupleElements, c.count == 4, let first = c[1].listElements?.first else { return nil }
                     return Head(pattern: first, guarded: !(c[2].listElements ?? []).isEmpty, elixir: true)

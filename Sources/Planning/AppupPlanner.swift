@@ -33,6 +33,8 @@ public enum AppupPlanner {
         public var debugInfoFrom: [String] = []
         /// Risks the user accepts, as `CODE:Module` (or `CODE:Application` for a risk without a module).
         public var accepted: Set<String> = []
+        /// Look for risks (the benchmark turns it off to measure what the risks cost).
+        public var findRisks = true
         /// Applications whose version did not change while their code did (rebuilt by a newer compiler, say) that
         /// the user accepts (`--accept-rebuilt APP`): a warning instead of a refusal. release_handler does not load
         /// them, so a node keeps the previous build's code of those applications until it restarts.
@@ -133,7 +135,7 @@ public enum AppupPlanner {
         try loadConsolidatedProtocols(old: old, new: new, upgraded: &upgraded, warnings: &warnings)
         var plan = AppupPlan(releaseName: new.release.name, fromVersion: old.release.version, toVersion: new.release.version,
                              upgraded: upgraded, added: added, removed: removed, unchanged: unchanged, warnings: warnings)
-        plan.risks = RiskFinder.find(old: old, new: new, upgraded: riskInputs, source: DebugInfoSource(directories: options.debugInfoFrom)).map { risk in
+        plan.risks = !options.findRisks ? [] : RiskFinder.find(old: old, new: new, upgraded: riskInputs, source: DebugInfoSource(directories: options.debugInfoFrom)).map { risk in
             var risk = risk
             risk.accepted = options.accepted.contains("\(risk.code):\(risk.module ?? risk.application)")
             return risk

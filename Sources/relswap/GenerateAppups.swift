@@ -62,6 +62,9 @@ struct GenerateAppups: ParsableCommand {
     @Option(name: .customLong("accept"), help: ArgumentHelp("Accept a risk, CODE:Module (or CODE:Application), so that --check passes it (repeatable).", valueName: "code:module"))
     var accept: [String] = []
 
+    @Flag(help: "Do not look for risks (they cost a read of the import tables of the new release's modules).")
+    var noRisks = false
+
     @Flag(help: "Regenerate appups the new release already has for the old version.")
     var force = false
 
@@ -111,6 +114,7 @@ struct GenerateAppups: ParsableCommand {
         options.acceptRebuilt = Set(acceptRebuilt)
         options.debugInfoFrom = debugInfoFrom.map { CommandSupport.absolute($0) }
         options.accepted = Set(accept)
+        options.findRisks = !noRisks
         options.outputDirectory = output.map { CommandSupport.absolute($0) }
         options.overridesDirectory = overrides.map { CommandSupport.absolute($0) } ?? (FileManager.default.fileExists(atPath: "appups") ? CommandSupport.absolute("appups") : nil)
         if let directory = options.outputDirectory, !check, !dryRun {

@@ -95,4 +95,56 @@ import Testing
         let risks = try Self.risks(["--previous", old.path, "--current", new.path])
         #expect(!risks.contains { $0["level"] as? String == "error" }, "\(Self.codes(risks))")
     }
+
+    /// `moving` leaves alpha for beta: a warning saying what the relup does, in the .rel's order.
+    @Test func aModuleMovingBetweenApplicationsIsAWarning() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var roots = [URL]()
+        for version in [1, 2] {
+            let lib = directory.appendingPathComponent("lib\(version)")
+            for app in ["alpha", "beta"] {
+                try ErlangBuild.compileIntoLibDirectory(ErlangBuild.fixture("moved/\(app)/v\(version)"), libDirectory: lib, version: String(version))
+            }
+            let root = directory.appendingPathComponent("moved_\(version)")
+            let result = try Products.run("relswap", ["generate", "--no-erts", "--name", "moved", "--release-version", String(version),
+                                                      "--app", "alpha", "--app", "beta", "--lib-dir", lib.path, "--target-dir", root.path])
+            try #require(result.status == 0, "\(result.standardError)")
+            roots.append(root)
+        }
+        let risks = try Self.risks(["--previous", roots[0].path, "--current", roots[1].path])
+        let moved = try #require(risks.first { $0["code"] as? String == "module_moved" }, "\(Self.codes(risks))")
+        #expect(moved["level"] as? String == "warning" && moved["module"] as? String == "moving" && moved["application"] as? String == "beta")
+        #expect((moved["seen"] as? String)?.contains("moving moves from alpha to beta") == true)
+    }
+
+    /// A mix release strips debug info: the struct check is "unknown" until the build's beams are given.
+    @Test func anElixirStructChangeIsFoundWithTheBuildsDebugInfo() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let nodes = try NodeEnvironment()
+        defer { nodes.shutDown() }
+        var environment = nodes.environment
+        environment["MIX_ENV"] = "prod"
+        let project = directory.appendingPathComponent("tally")
+        try FileManager.default.copyItem(at: ErlangBuild.fixture("tally/v1"), to: project)
+        let mix = try ErlangOracle.executable("mix")
+        try #require(try ErlangOracle.runCapturing(mix, ["release"], environment: environment, currentDirectory: project).status == 0)
+        for file in ["mix.exs", "lib/tally/server.ex"] {
+            try FileManager.default.removeItem(at: project.appendingPathComponent(file))
+            try FileManager.default.copyItem(at: ErlangBuild.fixture("tally/v2/\(file)"), to: project.appendingPathComponent(file))
+        }
+        // The build of version 1 is kept aside: _build/prod/lib holds only the newest.
+        let buildOne = directory.appendingPathComponent("build-0.1.0")
+        try FileManager.default.copyItem(at: project.appendingPathComponent("_build/prod/lib/tally"), to: buildOne)
+        try #require(try ErlangOracle.runCapturing(mix, ["release", "--overwrite"], environment: environment, currentDirectory: project).status == 0)
+        let root = project.appendingPathComponent("_build/prod/rel/tally")
+        let stripped = Self.codes(try Self.risks(["--current", root.path]))
+        #expect(stripped.contains("info unknown Elixir.Tally.Server"), "\(stripped)")
+        let found = try Self.risks(["--current", root.path, "--debug-info-from", project.appendingPathComponent("_build/prod/lib").path,
+                                     "--debug-info-from", buildOne.path])
+        let state = try #require(found.first { $0["code"] as? String == "state_changed" }, "\(Self.codes(found))")
+        #expect(state["module"] as? String == "Elixir.Tally.Server")
+        #expect((state["seen"] as? String)?.contains("the struct went from {count} to {count, last}") == true, "\(state)")
+    }
 }

@@ -1,0 +1,3 @@
+-module(alpha_main).
+-export([v/0]).
+v() -> 2.

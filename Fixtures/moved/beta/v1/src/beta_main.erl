@@ -1,0 +1,3 @@
+-module(beta_main).
+-export([v/0]).
+v() -> 1.

@@ -1,0 +1,3 @@
+-module(moving).
+-export([where/0]).
+where() -> beta.
