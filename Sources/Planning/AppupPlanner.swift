@@ -35,6 +35,9 @@ public enum AppupPlanner {
         public var accepted: Set<String> = []
         /// Look for risks (the benchmark turns it off to measure what the risks cost).
         public var findRisks = true
+        /// What to do with an application whose native code changed: restart it in the upgrade (the default, said in
+        /// the plan), or keep the module loads and report the error (`--native-code refuse`).
+        public var restartOnNativeCode = true
         /// Applications whose version did not change while their code did (rebuilt by a newer compiler, say) that
         /// the user accepts (`--accept-rebuilt APP`): a warning instead of a refusal. release_handler does not load
         /// them, so a node keeps the previous build's code of those applications until it restarts.
@@ -135,12 +138,59 @@ public enum AppupPlanner {
         try loadConsolidatedProtocols(old: old, new: new, upgraded: &upgraded, warnings: &warnings)
         var plan = AppupPlan(releaseName: new.release.name, fromVersion: old.release.version, toVersion: new.release.version,
                              upgraded: upgraded, added: added, removed: removed, unchanged: unchanged, warnings: warnings)
+        var accepted = options.accepted
+        if let overrides = options.overridesDirectory { accepted.formUnion(try acceptedInOverrides(overrides)) }
         plan.risks = !options.findRisks ? [] : RiskFinder.find(old: old, new: new, upgraded: riskInputs, source: DebugInfoSource(directories: options.debugInfoFrom)).map { risk in
             var risk = risk
-            risk.accepted = options.accepted.contains("\(risk.code):\(risk.module ?? risk.application)")
+            risk.accepted = accepted.contains("\(risk.code):\(risk.module ?? risk.application)")
             return risk
         }
+        if options.restartOnNativeCode { restartApplicationsWithNativeCode(&plan) }
         return plan
+    }
+
+    /// `<overrides>/accept.config`: `{accept, ["CODE:Module", ...]}.`, the same as `--accept` on the command line.
+    static func acceptedInOverrides(_ directory: String) throws(PlanningError) -> Set<String> {
+        let file = "\(directory)/accept.config"
+        guard FileManager.default.fileExists(atPath: file) else { return [] }
+        let terms: [Term]
+        do {
+            terms = try TermReader.consult(path: file)
+        } catch {
+            throw PlanningError(message: error.description)
+        }
+        var accepted = Set<String>()
+        for term in terms {
+            guard let pair = term.tupleElements, pair.count == 2, pair[0] == .atom("accept"), let list = pair[1].listElements,
+                  list.allSatisfy({ $0.stringValue != nil }) else {
+                throw PlanningError(file: file, message: "expected {accept, [\"CODE:Module\", ...]}, found \(TermWriter.render(term).prefix(80))",
+                                    hint: "each string is a risk's code and module (or application), as --accept takes it")
+            }
+            accepted.formUnion(list.compactMap(\.stringValue))
+        }
+        return accepted
+    }
+
+    /// An application whose native code changed is restarted by the upgrade instead of having its modules loaded:
+    /// a NIF library cannot be replaced reliably in a running emulator. Said in the plan; its risks are then handled.
+    static func restartApplicationsWithNativeCode(_ plan: inout AppupPlan) {
+        let applications = Set(plan.risks.filter { $0.code == "native_code_changed" && !$0.accepted }.map(\.application))
+        for index in plan.upgraded.indices where applications.contains(plan.upgraded[index].name) && plan.upgraded[index].usesGeneratedInstructions {
+            let name = plan.upgraded[index].name
+            let restart: [Term] = [.tuple([.atom("restart_application"), .atom(name)])]
+            for entry in plan.upgraded[index].appup.up.indices where plan.upgraded[index].appup.up[entry].matches(plan.upgraded[index].fromVersion) {
+                plan.upgraded[index].appup.up[entry].instructions = restart
+            }
+            for entry in plan.upgraded[index].appup.down.indices where plan.upgraded[index].appup.down[entry].matches(plan.upgraded[index].fromVersion) {
+                plan.upgraded[index].appup.down[entry].instructions = restart
+            }
+            plan.warnings.append(AppupWarning(code: "restarted_for_native_code", application: name,
+                                              message: "its native code changed, so the appup restarts it ({restart_application, \(name)}) instead of loading its modules; its processes restart (--native-code refuse keeps the module loads and the error)"))
+            for risk in plan.risks.indices where plan.risks[risk].code == "native_code_changed" && plan.risks[risk].application == name {
+                plan.risks[risk].accepted = true
+                plan.risks[risk].seen += "; handled: the appup restarts \(name)"
+            }
+        }
     }
 
     /// mix releases: changed consolidated protocols are loaded by a generated appup (see `ConsolidatedProtocols`).

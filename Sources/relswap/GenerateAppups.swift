@@ -62,6 +62,11 @@ struct GenerateAppups: ParsableCommand {
     @Option(name: .customLong("accept"), help: ArgumentHelp("Accept a risk, CODE:Module (or CODE:Application), so that --check passes it (repeatable).", valueName: "code:module"))
     var accept: [String] = []
 
+    enum NativeCode: String, ExpressibleByArgument, CaseIterable { case restart, refuse }
+
+    @Option(help: ArgumentHelp("An application whose native code (NIF, priv/*.so) changed: restart it in the upgrade (default), or refuse (keep module loads, report the error).", valueName: "restart|refuse"))
+    var nativeCode: NativeCode = .restart
+
     @Flag(help: "Do not look for risks (they cost a read of the import tables of the new release's modules).")
     var noRisks = false
 
@@ -115,6 +120,7 @@ struct GenerateAppups: ParsableCommand {
         options.debugInfoFrom = debugInfoFrom.map { CommandSupport.absolute($0) }
         options.accepted = Set(accept)
         options.findRisks = !noRisks
+        options.restartOnNativeCode = nativeCode == .restart
         options.outputDirectory = output.map { CommandSupport.absolute($0) }
         options.overridesDirectory = overrides.map { CommandSupport.absolute($0) } ?? (FileManager.default.fileExists(atPath: "appups") ? CommandSupport.absolute("appups") : nil)
         if let directory = options.outputDirectory, !check, !dryRun {

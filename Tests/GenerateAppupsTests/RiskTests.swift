@@ -52,18 +52,41 @@ import Testing
         let directory = try ErlangOracle.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let (old, new, _) = try Self.pair(in: directory, debugInfo: true)
-        #expect(try Products.run("relswap", ["generate-appups", "--previous", old.path, "--current", new.path]).status == 0)
-        let failing = try Products.run("relswap", ["generate-appups", "--previous", old.path, "--current", new.path, "--check"])
+        // --native-code refuse: module loads kept, and the NIF is an error like the others.
+        let refuse = ["--native-code", "refuse"]
+        #expect(try Products.run("relswap", ["generate-appups", "--previous", old.path, "--current", new.path] + refuse).status == 0)
+        let failing = try Products.run("relswap", ["generate-appups", "--previous", old.path, "--current", new.path, "--check"] + refuse)
         #expect(failing.status == 3)
         for code in ["native_code_changed", "state_changed", "code_change_no_match", "calls_break"] {
             #expect(failing.standardError.contains("risk \(code) in risky"), "\(code): \(failing.standardError)")
         }
         #expect(!failing.standardError.contains("behaviour_changed"), "a warning does not fail the gate")
         let accepts = ["native_code_changed:risky_nif", "state_changed:risky_state", "code_change_no_match:risky_vsn", "calls_break:risky_caller"]
-        let passing = try Products.run("relswap", ["generate-appups", "--previous", old.path, "--current", new.path, "--check"] + accepts.flatMap { ["--accept", $0] })
+        let passing = try Products.run("relswap", ["generate-appups", "--previous", old.path, "--current", new.path, "--check"] + refuse + accepts.flatMap { ["--accept", $0] })
         #expect(passing.status == 0, "\(passing.standardError)")
-        let accepted = try Self.risks(["--previous", old.path, "--current", new.path] + accepts.flatMap { ["--accept", $0] })
+        let accepted = try Self.risks(["--previous", old.path, "--current", new.path] + refuse + accepts.flatMap { ["--accept", $0] })
         #expect(accepted.filter { $0["level"] as? String == "error" }.allSatisfy { $0["accepted"] as? Bool == true })
+        // The same accepts in the overrides directory's accept.config.
+        let overrides = directory.appendingPathComponent("appups")
+        try FileManager.default.createDirectory(at: overrides, withIntermediateDirectories: true)
+        try "{accept, [\(accepts.map { "\"\($0)\"" }.joined(separator: ", "))]}.\n".write(to: overrides.appendingPathComponent("accept.config"), atomically: true, encoding: .utf8)
+        let fromFile = try Products.run("relswap", ["generate-appups", "--previous", old.path, "--current", new.path, "--check", "--overrides", overrides.path] + refuse)
+        #expect(fromFile.status == 0, "\(fromFile.standardError)")
+    }
+
+    /// By default an application whose native code changed is restarted by the upgrade (said in the plan), which
+    /// systools accepts and which covers every module.
+    @Test func changedNativeCodeRestartsTheApplicationByDefault() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (old, new, _) = try Self.pair(in: directory, debugInfo: true)
+        let result = try Products.run("relswap", ["generate-appups", "--previous", old.path, "--current", new.path])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardError.contains("risky: its native code changed, so the appup restarts it ({restart_application, risky})"))
+        let appup = try #require(try TermReader.consult(path: new.appendingPathComponent("lib/risky-2/ebin/risky.appup").path).first?.tupleElements)
+        #expect(TermWriter.render(appup[1]) == "[{\"1\",[{restart_application,risky}]}]" && TermWriter.render(appup[2]) == "[{\"1\",[{restart_application,risky}]}]")
+        let relup = try AppupSupport.makeRelup(old: old, oldVersion: "1", new: new, newVersion: "2", name: "risky", in: directory)
+        #expect(TermWriter.render(relup).contains("{apply,{application,stop,[risky]}}"), "systools restarts it")
     }
 
     /// Stripped beams: the checks that need abstract code say "unknown", never "no risk"; the build's beams, matched
