@@ -135,6 +135,38 @@ public struct BeamFile: Sendable {
         return (names, ranges)
     }
 
+    /// Where each atom's bytes are (atom 1 first), without making strings of them. A Latin-1 `Atom` table's bytes
+    /// are not UTF-8: callers comparing with UTF-8 text see a non-ASCII Latin-1 atom as different, which only
+    /// pre-OTP 20 beams have.
+    func atomRanges() throws(BeamError) -> [Range<Int>] {
+        let (id, _): (String, Bool) = chunk("AtU8") != nil ? ("AtU8", false) : ("Atom", true)
+        guard let chunk = chunk(id) else { throw BeamError(path: path, reason: .missingChunk(id: id)) }
+        var reader = ByteReader(bytes, offset: chunk.offset, end: chunk.offset + chunk.size)
+        guard let rawCount = reader.readInteger(as: UInt32.self) else { throw invalid(id, "no atom count") }
+        let compact = Int32(bitPattern: rawCount) < 0
+        let count = compact ? Int(-Int64(Int32(bitPattern: rawCount))) : Int(rawCount)
+        guard count <= reader.remaining else { throw invalid(id, "declares \(count) atoms in \(reader.remaining) bytes") }
+        var ranges = [Range<Int>]()
+        ranges.reserveCapacity(count)
+        for number in stride(from: 1, through: count, by: 1) {
+            guard let first = reader.readByte() else { throw invalid(id, "atom \(number) is cut short") }
+            var length = Int(first)
+            if compact {
+                if first & 0x08 == 0 {
+                    length = Int(first >> 4)
+                } else if first & 0x10 == 0, let next = reader.readByte() {
+                    length = (Int(first & 0xE0) << 3) | Int(next)
+                } else {
+                    throw invalid(id, "atom \(number) has a bad length encoding")
+                }
+            }
+            let start = reader.offset
+            guard reader.skip(length) else { throw invalid(id, "atom \(number) is cut short") }
+            ranges.append(start..<(start + length))
+        }
+        return ranges
+    }
+
     /// Each atom's position when the table is sorted in term order (index 0 is atom 1).
     ///
     /// UTF-8 byte order, and Latin-1 byte order within an `Atom` table, is code point order, which is

@@ -108,6 +108,32 @@ public struct BeamModule: Sendable {
         exports.contains(Function(name: name, arity: arity))
     }
 
+    /// The imports of functions of the `watched` modules only, and the module's name: atoms are compared as stored
+    /// bytes, and only those needed become strings (a pass over every beam of a release reads thousands).
+    /// - Parameter watchedBytes: the watched modules' names as UTF-8 bytes (made once by the caller).
+    public static func imports(of file: BeamFile, fromModules watchedBytes: Set<[UInt8]>) throws(BeamError) -> (module: String, imports: [ImportedFunction]) {
+        let ranges = try file.atomRanges()
+        guard let first = ranges.first else { throw file.invalid("AtU8", "the atom table is empty") }
+        func text(_ range: Range<Int>) -> String { String(decoding: file.bytes[range], as: UTF8.self) }
+        var verdict = [UInt32: Bool]()
+        var imports = [ImportedFunction]()
+        for entry in try triples(file, "ImpT") {
+            guard entry.0 >= 1, Int(entry.0) <= ranges.count, entry.1 >= 1, Int(entry.1) <= ranges.count else {
+                throw file.invalid("ImpT", "an atom index is outside the atom table of \(ranges.count)")
+            }
+            let wanted: Bool
+            if let known = verdict[entry.0] {
+                wanted = known
+            } else {
+                wanted = watchedBytes.contains(Array(file.bytes[ranges[Int(entry.0) - 1]]))
+                verdict[entry.0] = wanted
+            }
+            guard wanted else { continue }
+            imports.append(ImportedFunction(module: text(ranges[Int(entry.0) - 1]), name: text(ranges[Int(entry.1) - 1]), arity: Int(entry.2)))
+        }
+        return (text(first), imports)
+    }
+
     /// Entries of three 32-bit words after a 32-bit count (`ImpT`, `ExpT`, `LocT`).
     static func triples(_ file: BeamFile, _ id: String) throws(BeamError) -> [(UInt32, UInt32, UInt32)] {
         guard let data = file.data(of: id) else { throw BeamError(path: file.path, reason: .missingChunk(id: id)) }

@@ -54,8 +54,10 @@ enum RiskFinder {
                 }
             }
         }
-        risks += callsThatBreak(old: old, new: new, upgraded: upgraded)
-        risks += movedModules(old: old, new: new)
+        // Each release's applications and their modules, read once (in parallel) for the two release-wide passes.
+        let oldModules = modulesByApplication(old), newModules = modulesByApplication(new)
+        risks += callsThatBreak(newModules: newModules, upgraded: upgraded)
+        risks += movedModules(old: oldModules, new: newModules, order: new.release.applications.map(\.name))
         let rank: [UpgradeRisk.Level: Int] = [.error: 0, .warning: 1, .info: 2]
         return risks.enumerated().sorted { (rank[$0.element.level]!, $0.offset) < (rank[$1.element.level]!, $1.offset) }.map(\.element)
     }
@@ -142,7 +144,15 @@ enum RiskFinder {
 
     /// After the upgrade, a module of the release calls a function that the new release no longer exports (a module
     /// of an upgraded application dropped it, or a module is gone), while the old release did export it.
-    static func callsThatBreak(old: AppupPlanner.Side, new: AppupPlanner.Side, upgraded: [Upgraded]) -> [UpgradeRisk] {
+    /// (application, its directory, its modules) for every application of the release.
+    static func modulesByApplication(_ side: AppupPlanner.Side) -> [(application: String, directory: String, modules: [String])] {
+        parallelMap(side.release.applications) { entry in
+            let directory = side.root.applicationDirectory(entry.name, version: entry.version)
+            return (entry.name, directory, (try? ApplicationResource(path: "\(directory)/ebin/\(entry.name).app"))?.modules ?? [])
+        }
+    }
+
+    static func callsThatBreak(newModules: [(application: String, directory: String, modules: [String])], upgraded: [Upgraded]) -> [UpgradeRisk] {
         // Exports before and after of the modules whose exports can change: those of upgraded applications.
         var exportsBefore = [String: Set<String>](), exportsAfter = [String: Set<String>]()
         var owner = [String: String]()
@@ -163,15 +173,14 @@ enum RiskFinder {
         guard !exportsBefore.isEmpty else { return [] }
         // Every module of the new release that imports one of them.
         var callers = [(application: String, path: String)]()
-        for entry in new.release.applications {
-            let directory = new.root.applicationDirectory(entry.name, version: entry.version)
-            guard let resource = try? ApplicationResource(path: "\(directory)/ebin/\(entry.name).app") else { continue }
-            for module in resource.modules { callers.append((entry.name, "\(directory)/ebin/\(module).beam")) }
+        for (application, directory, modules) in newModules {
+            for module in modules { callers.append((application, "\(directory)/ebin/\(module).beam")) }
         }
-        let watched = Set(exportsBefore.keys)
+        let watched = Set(exportsBefore.keys.map { Array($0.utf8) })
         let imports = parallelMap(callers) { caller -> (String, [BeamModule.ImportedFunction])? in
-            guard let beam = try? BeamModule(path: caller.path) else { return nil }
-            return (beam.name, beam.imports.filter { watched.contains($0.module) })
+            guard let file = try? BeamFile(path: caller.path),
+                  let table = try? BeamModule.imports(of: file, fromModules: watched) else { return nil }
+            return (table.module, table.imports)
         }
         var risks = [UpgradeRisk]()
         for (caller, found) in zip(callers, imports) {
@@ -194,17 +203,14 @@ enum RiskFinder {
     // MARK: - moved modules
 
     /// A module that leaves one application and joins another in the same upgrade.
-    static func movedModules(old: AppupPlanner.Side, new: AppupPlanner.Side) -> [UpgradeRisk] {
-        func owners(_ side: AppupPlanner.Side) -> [String: String] {
+    static func movedModules(old: [(application: String, directory: String, modules: [String])],
+                             new: [(application: String, directory: String, modules: [String])], order: [String]) -> [UpgradeRisk] {
+        func owners(_ side: [(application: String, directory: String, modules: [String])]) -> [String: String] {
             var result = [String: String]()
-            for entry in side.release.applications {
-                let directory = side.root.applicationDirectory(entry.name, version: entry.version)
-                for module in (try? ApplicationResource(path: "\(directory)/ebin/\(entry.name).app"))?.modules ?? [] { result[module] = entry.name }
-            }
+            for (application, _, modules) in side { for module in modules { result[module] = application } }
             return result
         }
         let before = owners(old), after = owners(new)
-        let order = new.release.applications.map(\.name)
         var risks = [UpgradeRisk]()
         for (module, from) in before.sorted(by: { $0.key < $1.key }) {
             guard let to = after[module], to != from else { continue }
