@@ -98,39 +98,18 @@ public struct BeamFile: Sendable {
 
     /// The atom table's names, and where each name's bytes lie in `bytes`.
     func atomTable() throws(BeamError) -> (names: [String], ranges: [Range<Int>]) {
-        let (id, latin1): (String, Bool) = chunk("AtU8") != nil ? ("AtU8", false) : ("Atom", true)
-        guard let chunk = chunk(id) else { throw BeamError(path: path, reason: .missingChunk(id: id)) }
-        var reader = ByteReader(bytes, offset: chunk.offset, end: chunk.offset + chunk.size)
-        guard let rawCount = reader.readInteger(as: UInt32.self) else { throw invalid(id, "no atom count") }
-        // OTP 28 writes a negative count when atom lengths use the compact encoding.
-        let compact = Int32(bitPattern: rawCount) < 0
-        let count = compact ? Int(-Int64(Int32(bitPattern: rawCount))) : Int(rawCount)
-        guard count <= reader.remaining else { throw invalid(id, "declares \(count) atoms in \(reader.remaining) bytes") }
+        let ranges = try atomRanges()
+        let (id, latin1) = chunk("AtU8") != nil ? ("AtU8", false) : ("Atom", true)
         var names = [String]()
-        var ranges = [Range<Int>]()
-        names.reserveCapacity(count)
-        ranges.reserveCapacity(count)
-        for number in stride(from: 1, through: count, by: 1) {
-            guard let first = reader.readByte() else { throw invalid(id, "atom \(number) is cut short") }
-            var length = Int(first)
-            if compact {
-                if first & 0x08 == 0 {
-                    length = Int(first >> 4)
-                } else if first & 0x10 == 0, let next = reader.readByte() {
-                    length = (Int(first & 0xE0) << 3) | Int(next)
-                } else {
-                    throw invalid(id, "atom \(number) has a bad length encoding")
-                }
-            }
-            let start = reader.offset
-            guard let text = reader.readBytes(length) else { throw invalid(id, "atom \(number) is cut short") }
+        names.reserveCapacity(ranges.count)
+        for (index, range) in ranges.enumerated() {
+            let text = bytes[range]
             if latin1 {
                 names.append(String(String.UnicodeScalarView(text.map { Unicode.Scalar($0) })))
             } else {
-                guard let name = String(validating: text, as: UTF8.self) else { throw invalid(id, "atom \(number) is not valid UTF-8") }
+                guard let name = String(validating: text, as: UTF8.self) else { throw invalid(id, "atom \(index + 1) is not valid UTF-8") }
                 names.append(name)
             }
-            ranges.append(start..<(start + length))
         }
         return (names, ranges)
     }
@@ -139,7 +118,7 @@ public struct BeamFile: Sendable {
     /// are not UTF-8: callers comparing with UTF-8 text see a non-ASCII Latin-1 atom as different, which only
     /// pre-OTP 20 beams have.
     func atomRanges() throws(BeamError) -> [Range<Int>] {
-        let (id, _): (String, Bool) = chunk("AtU8") != nil ? ("AtU8", false) : ("Atom", true)
+        let id = chunk("AtU8") != nil ? "AtU8" : "Atom"
         guard let chunk = chunk(id) else { throw BeamError(path: path, reason: .missingChunk(id: id)) }
         var reader = ByteReader(bytes, offset: chunk.offset, end: chunk.offset + chunk.size)
         guard let rawCount = reader.readInteger(as: UInt32.self) else { throw invalid(id, "no atom count") }
