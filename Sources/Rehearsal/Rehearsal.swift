@@ -140,6 +140,10 @@ struct Run {
             guard record(step.name, stepStarted, stepChecks, logFrom: logOffset, requests: requests) else { return report(ok: false) }
         }
 
+        // The new version's vm.args came with the archive: it names the sandbox's node too (a given --archive carries
+        // the release's own name and cookie), so that the start script reaches the node once that version is permanent.
+        try sandbox.configureNode()
+
         // Make permanent, then stop and boot cold: the node must come back on the code the hot upgrade left.
         let permanentStarted = Date()
         if let failure = await attempt({ session in try await ReleaseSteps.permanent(&session, target) }) {
