@@ -9,15 +9,8 @@ enum CodeVerification {
     /// node: what an earlier, failed unpack left. Removed before unpacking, so that the archive's files are the ones
     /// extracted.
     static func removeLeftovers(_ session: inout NodeSession, root: String, archive: UpgradeArchiveCheck) async throws -> [String] {
-        let known = try await session.call("release_handler", "which_releases", [])
-        var used = Set<String>(), versions = Set<String>()
-        for release in known.listElements ?? [] {
-            guard let parts = release.tupleElements, parts.count == 4 else { continue }
-            if let version = parts[1].stringValue { versions.insert(version) }
-            for library in parts[2].listElements ?? [] {
-                if let text = library.stringValue { used.insert((text as String).split(separator: "/").last.map(String.init) ?? text) }
-            }
-        }
+        let known = try await ReleaseSteps.which(&session)
+        let used = Set(known.flatMap(\.libraries)), versions = Set(known.map(\.version))
         var removed = [String]()
         var directories = archive.libraries.filter { !used.contains($0) }.map { "\(root)/lib/\($0)" }
         if !versions.contains(archive.version) { directories.append("\(root)/releases/\(archive.version)") }

@@ -5,13 +5,25 @@ import Foundation
 /// The release_handler steps, each a call on the node whose `{error, Reason}` becomes an `AgentFailure`
 /// of its class.
 public enum ReleaseSteps {
-    public static func which(_ session: inout NodeSession) async throws -> [(name: String, version: String, status: String)] {
+    /// A release the node knows, as `release_handler:which_releases/0` lists it.
+    public struct KnownRelease: Sendable {
+        public var name: String
+        public var version: String
+        /// `permanent`, `current`, `old` or `unpacked`.
+        public var status: String
+        /// `app-vsn` of its libraries.
+        public var libraries: Set<String>
+    }
+
+    /// `release_handler:which_releases/0`, read once for every step that needs it.
+    public static func which(_ session: inout NodeSession) async throws -> [KnownRelease] {
         let answer = try await session.call("release_handler", "which_releases", [])
         guard let list = answer.listElements else { throw AgentFailure(.call, "which_releases answered \(TermWriter.render(answer))") }
         return list.compactMap { entry in
             guard let parts = entry.tupleElements, parts.count == 4, let name = parts[0].stringValue,
                   let version = parts[1].stringValue, let status = parts[3].atomValue else { return nil }
-            return (name, version, status)
+            let libraries = Set(parts[2].listElements?.compactMap { $0.stringValue.map { String($0.split(separator: "/").last ?? "") } } ?? [])
+            return KnownRelease(name: name, version: version, status: status, libraries: libraries)
         }
     }
 

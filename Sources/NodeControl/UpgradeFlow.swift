@@ -24,24 +24,8 @@ public enum UpgradeFlow {
         }
     }
 
-    struct Release: Sendable {
-        var version: String
-        var status: String
-        /// `app-vsn` of its libraries.
-        var libraries: Set<String>
-    }
-
-    static func releases(_ session: inout NodeSession) async throws -> [Release] {
-        let answer = try await session.call("release_handler", "which_releases", [])
-        return (answer.listElements ?? []).compactMap(\.tupleElements).compactMap { parts in
-            guard parts.count == 4, let version = parts[1].stringValue, let status = parts[3].atomValue else { return nil }
-            let libraries = Set(parts[2].listElements?.compactMap { $0.stringValue.map { String($0.split(separator: "/").last ?? "") } } ?? [])
-            return Release(version: version, status: status, libraries: libraries)
-        }
-    }
-
     public static func run(_ session: inout NodeSession, archive: UpgradeArchiveCheck, options: Options) async throws -> String {
-        var known = try await releases(&session)
+        var known = try await ReleaseSteps.which(&session)
         let target = known.first { $0.version == archive.version }
         if target?.status == "permanent" {
             return "already at \(archive.releaseName) \(archive.version) (permanent); nothing to do"
@@ -55,7 +39,7 @@ public enum UpgradeFlow {
             resumed = " (resumed: \(archive.version) was already unpacked)"
         } else if target == nil {
             try await ReleaseSteps.unpack(&session, archive)
-            known = try await releases(&session)
+            known = try await ReleaseSteps.which(&session)
         }
         let previous = known.first { $0.status == "permanent" }
         if target?.status != "current" {

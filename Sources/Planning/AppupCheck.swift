@@ -64,12 +64,10 @@ public enum AppupCheck {
                                                      message: "\(what) \(application.fromVersion): \(problem)"))
                         continue
                     }
-                    guard let module = RelupBuilder.dependentModule(instruction) ?? RelupBuilder.lowLevelModule(instruction) else { continue }
-                    let deleting = RelupBuilder.isKind(instruction, "delete_module") || RelupBuilder.isKind(instruction, "remove")
-                    let (owner, version) = (direction == "up") != deleting ? (newModules, application.toVersion) : (oldModules, application.fromVersion)
-                    if !owner.contains(module) {
-                        problems.append(AppupProblem(code: "unknown_module", application: application.name, module: module, direction: direction, file: file,
-                                                     message: "\(what) \(application.fromVersion): \(TermWriter.render(instruction)) names module \(module), which \(application.name) \(version) does not have"))
+                    if let missing = RelupBuilder.missingModule(instruction, up: direction == "up", newModules: newModules, newVersion: application.toVersion,
+                                                                oldModules: oldModules, oldVersion: application.fromVersion) {
+                        problems.append(AppupProblem(code: "unknown_module", application: application.name, module: missing.module, direction: direction, file: file,
+                                                     message: "\(what) \(application.fromVersion): \(TermWriter.render(instruction)) names module \(missing.module), which \(application.name) \(missing.version) does not have"))
                     }
                 }
                 if malformed { continue }

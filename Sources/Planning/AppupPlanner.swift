@@ -100,8 +100,7 @@ public enum AppupPlanner {
             let newDirectory = new.root.applicationDirectory(name, version: toVersion)
             let diff = try compareModules(application: name, oldDirectory: oldDirectory, oldVersion: fromVersion, newDirectory: newDirectory,
                                           newVersion: toVersion)
-            riskInputs.append(RiskFinder.Upgraded(name: name, fromVersion: fromVersion, toVersion: toVersion, diff: diff,
-                                                  oldDirectory: oldDirectory, newDirectory: newDirectory, instructions: []))
+            riskInputs.append(RiskFinder.Upgraded(name: name, diff: diff, oldDirectory: oldDirectory, newDirectory: newDirectory))
             // Warnings about generated instructions count only if those instructions are used.
             var generatedWarnings = [AppupWarning]()
             var application = try decide(name: name, fromVersion: fromVersion, toVersion: toVersion, diff: diff, warnings: &generatedWarnings)
@@ -489,23 +488,5 @@ public enum AppupPlanner {
             }
         }
         return modules
-    }
-
-    /// The changed, added and deleted modules that the appup in use does not cover, per direction.
-    public static func coverageGaps(_ plan: AppupPlan) -> [AppupCoverageGap] {
-        var gaps = [AppupCoverageGap]()
-        for application in plan.upgraded {
-            let needed = application.changes
-            for (direction, entries) in [("up", application.appup.up), ("down", application.appup.down)] {
-                let entry = entries.first { $0.matches(application.fromVersion) }
-                let covered = entry.map { coveredModules($0.instructions, application: application.name) } ?? Set<String>()
-                guard let covered else { continue }
-                for change in needed where !covered.contains(change.module) {
-                    gaps.append(AppupCoverageGap(application: application.name, module: change.module, kind: change.kind, direction: direction,
-                                                 fromVersion: application.fromVersion, appupFile: application.path))
-                }
-            }
-        }
-        return gaps
     }
 }

@@ -17,10 +17,10 @@ public struct DebugInfoSource: Sendable {
             }
         }
         let digests = parallelMap(paths) { path -> [UInt8]? in
-            guard let file = try? BeamFile(path: path), case .unavailable = file.debugInfo() else {
-                return (try? BeamFile(path: path))?.md5OrNil
-            }
-            return nil  // a beam without debug info is no source of it
+            // A beam without debug info is no source of it.
+            guard let file = try? BeamFile(path: path) else { return nil }
+            if case .unavailable = file.debugInfo() { return nil }
+            return try? file.md5()
         }
         var index = [[UInt8]: String]()
         for (path, digest) in zip(paths, digests) { if let digest { index[digest] = index[digest] ?? path } }
@@ -34,8 +34,4 @@ public struct DebugInfoSource: Sendable {
         if case .unavailable = own, let other = byMD5[beam.md5], let source = try? BeamFile(path: other) { return source.debugInfo() }
         return own
     }
-}
-
-extension BeamFile {
-    var md5OrNil: [UInt8]? { try? md5() }
 }

@@ -75,6 +75,16 @@ public enum RelupBuilder {
         return rest + [.atom("restart_new_emulator")]
     }
 
+    /// The module an instruction names that the application lacks where it is loaded from (the version moved to)
+    /// or removed from (the version moved from), and that version; nil if it has it or names none.
+    static func missingModule(_ instruction: Term, up: Bool, newModules: [String], newVersion: String,
+                              oldModules: [String], oldVersion: String) -> (module: String, version: String, deleting: Bool)? {
+        guard let module = dependentModule(instruction) ?? lowLevelModule(instruction) else { return nil }
+        let deleting = isKind(instruction, "delete_module") || isKind(instruction, "remove")
+        let (owner, version) = up != deleting ? (newModules, newVersion) : (oldModules, oldVersion)
+        return owner.contains(module) ? nil : (module, version, deleting)
+    }
+
     static func missingSasl(_ release: ReleaseResource) -> PlanningError {
         PlanningError(message: "release \(release.name) \(release.version) has no sasl, so it cannot be upgraded",
                       hint: "release_handler is part of sasl; add sasl to the release (in a mix project: extra_applications: [:logger, :sasl] in mix.exs, then mix release again)")
@@ -114,14 +124,11 @@ public enum RelupBuilder {
             // Every module an instruction names must exist where it is loaded from or removed.
             let baseApplication = base.applications.first { $0.name == application.name }
             for instruction in expanded {
-                guard let module = dependentModule(instruction) ?? lowLevelModule(instruction) else { continue }
-                let deleting = isKind(instruction, "delete_module") || isKind(instruction, "remove")
-                let (owner, ownerVersion) = (mode == .up) != deleting ? (application.modules, application.version)
-                                                                     : (baseApplication?.modules ?? [], baseVersion)
-                guard owner.contains(module) else {
-                    throw PlanningError(file: file, message: "application \(application.name), \(mode == .up ? "upgrade from" : "downgrade to") \(baseVersion): \(TermWriter.render(instruction)) names module \(module), which \(application.name) \(ownerVersion) does not have",
+                if let missing = missingModule(instruction, up: mode == .up, newModules: application.modules, newVersion: application.version,
+                                               oldModules: baseApplication?.modules ?? [], oldVersion: baseVersion) {
+                    throw PlanningError(file: file, message: "application \(application.name), \(mode == .up ? "upgrade from" : "downgrade to") \(baseVersion): \(TermWriter.render(instruction)) names module \(missing.module), which \(application.name) \(missing.version) does not have",
                                         hint: "fix the appup, or add the module to the application's modules list",
-                                        reason: deleting ? nil : "no_such_module")
+                                        reason: missing.deleting ? nil : "no_such_module")
                 }
             }
             scripts.append(expanded)

@@ -10,12 +10,9 @@ import SystemSupport
 enum RiskFinder {
     struct Upgraded {
         var name: String
-        var fromVersion: String
-        var toVersion: String
         var diff: AppupPlanner.ModuleDiff
         var oldDirectory: String
         var newDirectory: String
-        var instructions: [Term]
     }
 
     static func find(old: AppupPlanner.Side, new: AppupPlanner.Side, upgraded: [Upgraded], source: DebugInfoSource) -> [UpgradeRisk] {

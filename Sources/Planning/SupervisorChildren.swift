@@ -67,11 +67,11 @@ public struct SupervisorChildren: Sendable, Equatable {
     }
 
     /// Every clause of `init/1` must agree (or return `ignore`), and at least one must return children.
-    static func agree(_ results: [Term?]) throws(Unreadable) -> [Term] {
+    static func agree(elixir: Bool, _ results: [Term?]) throws(Unreadable) -> [Term] {
         var found: [Term]?
         for result in results {
             guard let result else { throw Unreadable(reason: "a clause of init/1 computes its result at run time") }
-            guard let ids = try ids(ofResult: result, elixir: false) else { continue }
+            guard let ids = try ids(ofResult: result, elixir: elixir) else { continue }
             if let found, found != ids { throw Unreadable(reason: "the clauses of init/1 return different children") }
             found = ids
         }
@@ -133,7 +133,7 @@ struct ErlangEvaluator {
 
     func childIDs() throws(SupervisorChildren.Unreadable) -> [Term] {
         guard let clauses = functions["init/1"] else { throw .init(reason: "it has no init/1") }
-        return try SupervisorChildren.agree(clauses.map { clause in
+        return try SupervisorChildren.agree(elixir: false, clauses.map { clause in
             guard let parts = clause.tupleElements, parts.count == 5, let body = parts[4].listElements else { return nil }
             let result = evaluateBody(body, bindings: [:], depth: 0)
             return result.containsUnknown && !(result.tupleElements?.first == .atom("ok")) ? nil : result
@@ -255,22 +255,12 @@ struct ElixirEvaluator {
 
     func childIDs() throws(SupervisorChildren.Unreadable) -> [Term] {
         guard let clauses = definitions["init/1"] else { throw .init(reason: "it has no init/1") }
-        var results = [Term?]()
-        for clause in clauses {
-            guard let parts = clause.tupleElements, parts.count == 4 else { results.append(nil); continue }
+        // Elixir's specs are ids of modules and {Module, Arg} too: read with Elixir's rules.
+        return try SupervisorChildren.agree(elixir: true, clauses.map { clause in
+            guard let parts = clause.tupleElements, parts.count == 4 else { return nil }
             let result = evaluate(parts[3], bindings: [:], depth: 0)
-            results.append(result.tupleElements?.first == .atom("ok") || result == .atom("ignore") ? result : nil)
-        }
-        // Elixir's specs are ids of modules and {Module, Arg} too: read them with Elixir's rules.
-        var found: [Term]?
-        for result in results {
-            guard let result else { throw .init(reason: "a clause of init/1 computes its result at run time") }
-            guard let ids = try SupervisorChildren.ids(ofResult: result, elixir: true) else { continue }
-            if let found, found != ids { throw .init(reason: "the clauses of init/1 return different children") }
-            found = ids
-        }
-        guard let found else { throw .init(reason: "init/1 returns no children list") }
-        return found
+            return result.tupleElements?.first == .atom("ok") || result == .atom("ignore") ? result : nil
+        })
     }
 
     /// `Supervisor.start_link(__MODULE__, Arg, name: Name)` or `:supervisor.start_link(Name, __MODULE__, Arg)`.

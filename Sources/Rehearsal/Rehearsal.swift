@@ -44,17 +44,11 @@ public enum Rehearsal {
         try sandbox.startEpmd()
         try sandbox.configureNode()
         try sandbox.makePermanent(options.fromVersion)
-        let node = NodeName(sandbox.nodeName, defaultHost: shortHostName)
+        let node = NodeName(sandbox.nodeName, defaultHost: NodeName.localShortHost)
         var run = Run(sandbox: sandbox, node: node, options: options)
         return try await run.perform()
     }
 
-    static var shortHostName: String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        gethostname(&buffer, buffer.count)
-        let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
-        return String(String(decoding: bytes, as: UTF8.self).prefix { $0 != "." })
-    }
 }
 
 /// One rehearsal's state as it goes.

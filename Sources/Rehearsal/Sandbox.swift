@@ -159,12 +159,10 @@ public final class Sandbox: @unchecked Sendable {
         }
     }
 
-    /// `bin/<name> ARGUMENTS` of the old root (the running one), in the sandbox's environment; with relx, the
-    /// script of `version` (`bin/<name>-<vsn>`), since relx's `bin/<name>` boots the version it was built with.
+    /// `bin/<name> ARGUMENTS` of the old root (the running one), in the sandbox's environment.
     @discardableResult
-    public func script(_ arguments: [String], version: String? = nil) throws -> (status: Int32, output: String) {
-        var path = "\(oldRoot)/bin/\(releaseName)"
-        if kind == .relx, let version, FileManager.default.isExecutableFile(atPath: "\(path)-\(version)") { path += "-\(version)" }
+    public func script(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let path = "\(oldRoot)/bin/\(releaseName)"
         guard FileManager.default.isExecutableFile(atPath: path) else {
             throw SandboxError("\(path) is missing: rehearse starts the release as its own start script does (bin/<name>)")
         }
@@ -183,12 +181,12 @@ public final class Sandbox: @unchecked Sendable {
                 try FileManager.default.copyItem(atPath: versioned, toPath: plain)
             }
         }
-        let result = try script(["daemon"], version: version)
+        let result = try script(["daemon"])
         guard result.status == 0 else { throw SandboxError("bin/\(releaseName) daemon failed in the sandbox: \(result.output)\(logTail())") }
     }
 
-    public func stopNode(version: String? = nil) throws {
-        let result = try script(["stop"], version: version)
+    public func stopNode() throws {
+        let result = try script(["stop"])
         guard result.status == 0 else { throw SandboxError("bin/\(releaseName) stop failed in the sandbox: \(result.output)") }
     }
 

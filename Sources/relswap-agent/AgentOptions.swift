@@ -66,16 +66,10 @@ struct AgentOptions: ParsableArguments {
         epmdPort ?? ProcessInfo.processInfo.environment["ERL_EPMD_PORT"].flatMap(Int.init) ?? 4369
     }
 
-    static var shortHostName: String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        gethostname(&buffer, buffer.count)
-        let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
-        return String(String(decoding: bytes, as: UTF8.self).prefix { $0 != "." })
-    }
 
     /// Opens a session with `node` and runs `body` in it; failures become `AgentFailure`s.
     func withSession<Result: Sendable>(_ node: String, _ body: (inout NodeSession) async throws -> Result) async throws -> Result {
-        let name = NodeName(node, defaultHost: Self.shortHostName)
+        let name = NodeName(node, defaultHost: NodeName.localShortHost)
         do {
             return try await NodeSession.with(node: name, cookie: try resolvedCookie(), epmdPort: resolvedEPMDPort, timeout: timeout, body)
         } catch let error as DistributionError {

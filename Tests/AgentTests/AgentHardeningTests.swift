@@ -55,10 +55,7 @@ import Testing
         let nodes = try NodeEnvironment()
         defer { nodes.shutDown() }
         let release = try LiveRelease(fixture: "counter", name: "counter", in: directory, nodes: nodes)
-        let out = directory.appendingPathComponent("out")
-        _ = try Products.run("relswap", ["generate-appups", "--previous", release.running.path, "--current", release.next.path])
-        let upgrade = try Products.run("relswap", ["generate-upgrade", "--previous", release.running.path, "--current", release.next.path, "--output", out.path])
-        try #require(upgrade.status == 0, "\(upgrade.standardError)")
+        let archive = try release.buildUpgrade(into: directory.appendingPathComponent("out"))
         try release.run(["daemon"])
         // The leftover: lib/counter-2 holding version 1's beam.
         let stale = release.running.appendingPathComponent("lib/counter-2/ebin")
@@ -67,7 +64,7 @@ import Testing
         try FileManager.default.copyItem(at: release.next.appendingPathComponent("lib/counter-2/ebin/counter.app"), to: stale.appendingPathComponent("counter.app"))
 
         let node = "counter_\(nodes.epmdPort)"
-        let result = try AgentSupport.agent(["upgrade", out.appendingPathComponent("counter_2.tar.gz").path, "--node", node, "--cookie", "counter_cookie"], nodes: nodes)
+        let result = try AgentSupport.agent(["upgrade", archive.path, "--node", node, "--cookie", "counter_cookie"], nodes: nodes)
         #expect(result.status == 0, "\(result.standardError)")
         #expect(try release.eval("proplists:get_value(vsn, counter:module_info(attributes))") == "[2]", "the new code runs")
         let expected = try ErlangOracle.evaluate("{ok, {_, M}} = beam_lib:md5(\"\(release.next.path)/lib/counter-2/ebin/counter.beam\"), io:format(\"~p\", [M])")
@@ -84,9 +81,7 @@ import Testing
         defer { nodes.shutDown() }
         let release = try LiveRelease(fixture: "counter", name: "counter", in: directory, nodes: nodes)
         let good = directory.appendingPathComponent("good"), bad = directory.appendingPathComponent("bad")
-        _ = try Products.run("relswap", ["generate-appups", "--previous", release.running.path, "--current", release.next.path])
-        try #require(try Products.run("relswap", ["generate-upgrade", "--previous", release.running.path, "--current", release.next.path,
-                                                  "--output", good.path, "--delta"]).status == 0)
+        try release.buildUpgrade(into: good, extra: ["--delta"])
         // The same archive, then lib/counter-2/priv as a file, then an entry under lib/counter-2/priv/.
         let tree = directory.appendingPathComponent("tree"), extra = directory.appendingPathComponent("extra")
         try FileManager.default.createDirectory(at: tree, withIntermediateDirectories: true)

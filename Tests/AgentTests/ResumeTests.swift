@@ -7,12 +7,9 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(4))) struct ResumeTests {
     static func counter(in directory: URL, nodes: NodeEnvironment) throws -> (release: LiveRelease, archive: String, node: String) {
         let release = try LiveRelease(fixture: "counter", name: "counter", in: directory, nodes: nodes)
-        let out = directory.appendingPathComponent("out")
-        _ = try Products.run("relswap", ["generate-appups", "--previous", release.running.path, "--current", release.next.path])
-        let upgrade = try Products.run("relswap", ["generate-upgrade", "--previous", release.running.path, "--current", release.next.path, "--output", out.path])
-        guard upgrade.status == 0 else { throw ErlangOracle.Failure(description: upgrade.standardError) }
+        let archive = try release.buildUpgrade(into: directory.appendingPathComponent("out"))
         try release.run(["daemon"])
-        return (release, out.appendingPathComponent("counter_2.tar.gz").path, "counter_\(nodes.epmdPort)")
+        return (release, archive.path, "counter_\(nodes.epmdPort)")
     }
 
     static func statuses(_ release: LiveRelease) throws -> String {

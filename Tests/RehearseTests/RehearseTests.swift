@@ -59,12 +59,9 @@ import Testing
         let nodes = try NodeEnvironment()
         defer { nodes.shutDown() }
         let release = try LiveRelease(fixture: "counter", name: "counter", in: directory, nodes: nodes)
-        let out = directory.appendingPathComponent("out")
-        try #require(try Products.run("relswap", ["generate-appups", "--previous", release.running.path, "--current", release.next.path]).status == 0)
-        try #require(try Products.run("relswap", ["generate-upgrade", "--previous", release.running.path, "--current", release.next.path,
-                                                  "--output", out.path]).status == 0)
+        let archive = try release.buildUpgrade(into: directory.appendingPathComponent("out"))
         try FileManager.default.removeItem(at: release.next.appendingPathComponent("releases/2/relup"))
-        let outcome = try Self.rehearse(release, ["--archive", out.appendingPathComponent("counter_2.tar.gz").path])
+        let outcome = try Self.rehearse(release, ["--archive", archive.path])
         #expect(outcome.status == 0, "\(outcome.text.prefix(3000))")
         #expect(outcome.report["to"] as? String == "2")
         #expect(outcome.detail("build", "step").hasPrefix("counter_2.tar.gz"))

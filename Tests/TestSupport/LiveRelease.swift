@@ -54,12 +54,19 @@ public struct LiveRelease {
     /// generate-appups (unless `appups` is false) and generate-upgrade from the running release to its successor,
     /// the archive written into the running release's `releases/`, ready for `unpack_release`.
     public func prepareUpgrade(appups: Bool = true, extra: [String] = []) throws {
+        try buildUpgrade(into: running.appendingPathComponent("releases"), appups: appups, extra: extra)
+    }
+
+    /// generate-appups (unless `appups` is false) and generate-upgrade into `output`; returns the archive.
+    @discardableResult
+    public func buildUpgrade(into output: URL, appups: Bool = true, extra: [String] = []) throws -> URL {
         if appups {
             let result = try Products.run("relswap", ["generate-appups", "--previous", running.path, "--current", next.path])
             guard result.status == 0 else { throw ErlangOracle.Failure(description: "generate-appups: \(result.standardError)") }
         }
         let result = try Products.run("relswap", ["generate-upgrade", "--previous", running.path, "--current", next.path,
-                                                  "--output", running.appendingPathComponent("releases").path] + extra)
+                                                  "--output", output.path] + extra)
         guard result.status == 0 else { throw ErlangOracle.Failure(description: "generate-upgrade: \(result.standardError)") }
+        return output.appendingPathComponent("\(name)_2.tar.gz")
     }
 }
