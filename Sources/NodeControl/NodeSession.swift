@@ -61,6 +61,11 @@ public struct NodeSession {
         let request = Term.tuple([.atom("$gen_call"), .tuple([.pid(ourPid), .reference(ref)]),
                                   .tuple([.atom("call"), .atom(module), .atom(function), .list(arguments), .pid(ourPid)])])
         try await outbound.write(ControlMessage.registeredSend(from: ourPid, to: "rex", message: request))
+        if Failpoint.isSelected("\(module):\(function)") {
+            // The request must be on the wire before the agent stops: a tick written after it is flushed after it.
+            try await channel.writeAndFlush(ControlMessage.tick).get()
+            Failpoint.stop()
+        }
         // A call that does not answer in time closes the connection: the reads below then end.
         let limit = timeout ?? self.timeout
         let connection = channel

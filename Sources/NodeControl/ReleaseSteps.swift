@@ -106,6 +106,7 @@ public struct HealthCheck: Sendable {
     public var isEmpty: Bool { url == nil && call == nil }
 
     public func run(_ session: inout NodeSession) async throws {
+        if Failpoint.isSelected("health") { Failpoint.stop() }
         if let call {
             let parts = call.split(separator: ":").map(String.init)
             guard parts.count == 2 else { throw AgentFailure(.health, "--health-call takes Module:Function") }

@@ -69,6 +69,21 @@ final class RequestLoop: @unchecked Sendable {
         return (roots, directory.appendingPathComponent("counter_2.tar.gz"))
     }
 
+    /// Seed one's releases, as rebar2 users build them: `rel/snowflake` (version 1, listening on `port`, node `node`),
+    /// `rel/snowflake_2`, their appups and `rel/snowflake_2.tar.gz`. Returns `rel`.
+    static func snowflakeReleases(in directory: URL, port: Int, node: String, cookie: String) throws -> URL {
+        let projects = try [1, 2].map { try SnowflakeProject.make($0, port: port, node: node, cookie: cookie, in: directory, name: "v\($0)") }
+        let rel = projects[0].appendingPathComponent("rel")
+        for (arguments, directory) in [(["generate", "--no-erts"], rel),
+                                       (["generate", "--no-erts", "--target-dir", rel.appendingPathComponent("snowflake_2").path], projects[1].appendingPathComponent("rel")),
+                                       (["generate-appups", "previous_release=snowflake", "--current", "snowflake_2"], rel),
+                                       (["generate-upgrade", "previous_release=snowflake", "--current", "snowflake_2"], rel)] {
+            let result = try relswap(arguments, in: directory)
+            guard result.status == 0 else { throw ErlangOracle.Failure(description: "relswap \(arguments.joined(separator: " ")): \(result.standardError)") }
+        }
+        return rel
+    }
+
     /// Seed one with the agent alone: requests keep flowing through the whole upgrade, none fails.
     @Test func snowflakeUpgradesUnderLoadThenDowngrades() throws {
         let directory = try ErlangOracle.temporaryDirectory()
@@ -77,25 +92,9 @@ final class RequestLoop: @unchecked Sendable {
         defer { nodes.shutDown() }
         let port = try NodeEnvironment.freePort()
         let node = "snowflake_\(port)"
-        var projects = [URL]()
-        for version in [1, 2] {
-            let project = directory.appendingPathComponent("v\(version)")
-            try FileManager.default.copyItem(at: ErlangBuild.fixture("snowflake/v\(version)"), to: project)
-            try ErlangBuild.compile(project, into: project)
-            let sysConfig = project.appendingPathComponent("rel/files/sys.config")
-            try String(contentsOf: sysConfig, encoding: .utf8).replacingOccurrences(of: "{port, 8080}", with: "{port, \(port)}")
-                .write(to: sysConfig, atomically: true, encoding: .utf8)
-            try "{node, \"\(node)\"}.\n{cookie, \"agent_cookie\"}.\n".write(to: project.appendingPathComponent("rel/vars.config"), atomically: true, encoding: .utf8)
-            projects.append(project)
-        }
-        let rel = projects[0].appendingPathComponent("rel")
+        let rel = try Self.snowflakeReleases(in: directory, port: port, node: node, cookie: "agent_cookie")
         let target = rel.appendingPathComponent("snowflake")
         nodes.watch(target.path)
-        try #require(try Self.relswap(["generate", "--no-erts"], in: rel).status == 0)
-        try #require(try Self.relswap(["generate", "--no-erts", "--target-dir", rel.appendingPathComponent("snowflake_2").path],
-                                      in: projects[1].appendingPathComponent("rel")).status == 0)
-        try #require(try Self.relswap(["generate-appups", "previous_release=snowflake", "--current", "snowflake_2"], in: rel).status == 0)
-        try #require(try Self.relswap(["generate-upgrade", "previous_release=snowflake", "--current", "snowflake_2"], in: rel).status == 0)
 
         let script = target.appendingPathComponent("bin/snowflake").path
         #expect(try ErlangOracle.runCapturing(script, ["daemon"], environment: nodes.environment).status == 0)

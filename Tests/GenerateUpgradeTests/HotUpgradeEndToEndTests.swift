@@ -10,18 +10,6 @@ import Testing
         try Products.run("relswap", arguments, currentDirectory: directory)
     }
 
-    /// A copy of a snowflake fixture version compiled as rebar compile leaves it, with the port and node name set.
-    static func snowflakeProject(_ version: Int, port: Int, node: String, in directory: URL) throws -> URL {
-        let project = directory.appendingPathComponent("snowflake-v\(version)")
-        try FileManager.default.copyItem(at: ErlangBuild.fixture("snowflake/v\(version)"), to: project)
-        try ErlangBuild.compile(project, into: project)
-        let sysConfig = project.appendingPathComponent("rel/files/sys.config")
-        try String(contentsOf: sysConfig, encoding: .utf8).replacingOccurrences(of: "{port, 8080}", with: "{port, \(port)}")
-            .write(to: sysConfig, atomically: true, encoding: .utf8)
-        try "{node, \"\(node)\"}.\n{cookie, \"upgrade_cookie\"}.\n".write(to: project.appendingPathComponent("rel/vars.config"), atomically: true, encoding: .utf8)
-        return project
-    }
-
     @Test func snowflakeChangesItsJSONKeyWithoutStopping() throws {
         let directory = try ErlangOracle.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -29,7 +17,7 @@ import Testing
         defer { nodes.shutDown() }
         let port = try NodeEnvironment.freePort()
         let node = "snowflake_\(port)"
-        let v1 = try Self.snowflakeProject(1, port: port, node: node, in: directory)
+        let v1 = try SnowflakeProject.make(1, port: port, node: node, cookie: "upgrade_cookie", in: directory)
         let rel = v1.appendingPathComponent("rel")
         let target = rel.appendingPathComponent("snowflake")
         nodes.watch(target.path)
@@ -47,7 +35,7 @@ import Testing
         let userPid = try run(["eval", "whereis(snowflake_user)"])
 
         // Version 2, generated beside version 1, then the appup and the upgrade, rebar2-style.
-        let v2 = try Self.snowflakeProject(2, port: port, node: node, in: directory)
+        let v2 = try SnowflakeProject.make(2, port: port, node: node, cookie: "upgrade_cookie", in: directory)
         let generated = try Self.relswap(["generate", "--no-erts", "--target-dir", rel.appendingPathComponent("snowflake_2").path], in: v2.appendingPathComponent("rel"))
         try #require(generated.status == 0, "\(generated.standardError)")
         let appups = try Self.relswap(["generate-appups", "previous_release=snowflake", "--current", "snowflake_2"], in: rel)
