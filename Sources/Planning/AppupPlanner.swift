@@ -99,7 +99,7 @@ public enum AppupPlanner {
             let oldDirectory = old.root.applicationDirectory(name, version: fromVersion)
             let newDirectory = new.root.applicationDirectory(name, version: toVersion)
             let diff = try compareModules(application: name, oldDirectory: oldDirectory, oldVersion: fromVersion, newDirectory: newDirectory,
-                                          newVersion: toVersion)
+                                          newVersion: toVersion, recordImports: options.findRisks)
             riskInputs.append(RiskFinder.Upgraded(name: name, diff: diff, oldDirectory: oldDirectory, newDirectory: newDirectory))
             // Warnings about generated instructions count only if those instructions are used.
             var generatedWarnings = [AppupWarning]()
@@ -248,6 +248,9 @@ public enum AppupPlanner {
         /// Changed modules with their new and old beams.
         var changed: [(module: String, new: BeamModule, old: BeamModule)]
         var noiseOnly: [String]
+        /// For every module of the new version whose beam the comparison read: the modules it imports from. The
+        /// risk check for calls that break reads no beam again for a module known here not to call the watched ones.
+        var importedModules = [String: Set<String>]()
     }
 
     static func applicationResource(_ directory: String, _ name: String) throws(PlanningError) -> ApplicationResource {
@@ -258,14 +261,15 @@ public enum AppupPlanner {
         }
     }
 
+    /// - Parameter recordImports: keep what each new beam imports from (`ModuleDiff.importedModules`), for the risk checks.
     static func compareModules(application: String, oldDirectory: String, oldVersion: String, newDirectory: String,
-                               newVersion: String) throws(PlanningError) -> ModuleDiff {
+                               newVersion: String, recordImports: Bool = false) throws(PlanningError) -> ModuleDiff {
         let oldModules = try applicationResource(oldDirectory, application).modules
         let newModules = try applicationResource(newDirectory, application).modules
         let oldSet = Set(oldModules), newSet = Set(newModules)
         let both = newModules.filter { oldSet.contains($0) }
         enum Comparison: Sendable {
-            case same, noise, changed(BeamModule, BeamModule), failed(String)
+            case same(imports: Set<String>), noise(imports: Set<String>), changed(BeamModule, BeamModule), failed(String)
         }
         let comparisons = parallelMap(both) { module -> Comparison in
             let oldPath = "\(oldDirectory)/ebin/\(module).beam"
@@ -276,19 +280,25 @@ public enum AppupPlanner {
                     let inside = try file.moduleName()
                     if inside != module { return .failed("\(path): holds module \(inside), not \(module); rebuild the application (a module's beam is <module>.beam)") }
                 }
-                if oldFile.bytes == newFile.bytes { return .same }
-                if try oldFile.md5() == newFile.md5() { return .noise }
+                let imports = recordImports ? try BeamModule.importedModules(of: newFile) : []
+                if oldFile.bytes == newFile.bytes { return .same(imports: imports) }
+                if try oldFile.md5() == newFile.md5() { return .noise(imports: imports) }
                 return .changed(try BeamModule(file: newFile), try BeamModule(file: oldFile))
             } catch {
                 return .failed(error.description)
             }
         }
         var changed = [(module: String, new: BeamModule, old: BeamModule)](), noise = [String]()
+        var importedModules = [String: Set<String>]()
         for (module, comparison) in zip(both, comparisons) {
             switch comparison {
-            case .same: break
-            case .noise: noise.append(module)
-            case .changed(let new, let old): changed.append((module, new, old))
+            case .same(let imports): if recordImports { importedModules[module] = imports }
+            case .noise(let imports):
+                noise.append(module)
+                if recordImports { importedModules[module] = imports }
+            case .changed(let new, let old):
+                changed.append((module, new, old))
+                if recordImports { importedModules[module] = Set(new.imports.map(\.module)) }
             case .failed(let message): throw PlanningError(message: message)
             }
         }
@@ -301,6 +311,7 @@ public enum AppupPlanner {
                 let file = try BeamFile(path: path)
                 _ = try file.md5()
                 inside = try file.moduleName()
+                if recordImports { importedModules[module] = try BeamModule.importedModules(of: file) }
             } catch {
                 throw PlanningError(message: error.description)
             }
@@ -309,7 +320,7 @@ public enum AppupPlanner {
             }
         }
         return ModuleDiff(added: added.sorted(), deleted: oldModules.filter { !newSet.contains($0) }.sorted(),
-                          changed: changed.sorted { $0.module < $1.module }, noiseOnly: noise.sorted())
+                          changed: changed.sorted { $0.module < $1.module }, noiseOnly: noise.sorted(), importedModules: importedModules)
     }
 
     // MARK: - INSTRUCTIONS (choice, dependencies, order, downgrade)

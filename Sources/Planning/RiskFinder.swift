@@ -16,47 +16,55 @@ enum RiskFinder {
     }
 
     static func find(old: AppupPlanner.Side, new: AppupPlanner.Side, upgraded: [Upgraded], source: DebugInfoSource) -> [UpgradeRisk] {
-        var risks = [UpgradeRisk]()
-        for application in upgraded {
-            risks += nativeCode(application)
-            for change in application.diff.changed {
-                if Set(change.new.behaviours) != Set(change.old.behaviours) {
-                    risks.append(UpgradeRisk(code: "behaviour_changed", level: .warning, application: application.name, module: change.module,
-                                             seen: "behaviours [\(change.old.behaviours.joined(separator: ", "))] became [\(change.new.behaviours.joined(separator: ", "))]",
-                                             fix: "check the instruction: a process module needs update (and code_change), a supervisor {update, M, supervisor}, a library load_module"))
-                }
-                let isProcess = change.new.behaviours.contains(where: AppupPlanner.processBehaviours.contains)
-                    || change.old.behaviours.contains(where: AppupPlanner.processBehaviours.contains)
-                guard isProcess else { continue }
-                let newInfo = source.debugInfo(of: change.new), oldInfo = source.debugInfo(of: change.old)
-                if case .unavailable(let reason) = newInfo {
-                    risks.append(unknown(application.name, change.module, reason))
-                    continue
-                }
-                if case .unavailable(let reason) = oldInfo {
-                    risks.append(unknown(application.name, change.module, "the old beam: \(reason)"))
-                    continue
-                }
-                let newCode = AbstractCode(newInfo), oldCode = AbstractCode(oldInfo)
-                let codeChange = newCode.codeChangeHeads()
-                if codeChange == nil {
-                    for (record, fields) in newCode.records().sorted(by: { $0.key < $1.key }) {
-                        guard let before = oldCode.records()[record], before != fields else { continue }
-                        risks.append(UpgradeRisk(code: "state_changed", level: .error, application: application.name, module: change.module,
-                                                 seen: "\(recordLabel(record)) went from {\(before.joined(separator: ", "))} to {\(fields.joined(separator: ", "))}, and \(change.module) has no code_change to move its processes' state on",
-                                                 fix: "add code_change that converts the old state (and use {update, \(change.module), {advanced, Extra}}), or accept with --accept state_changed:\(change.module)"))
-                    }
-                } else if let heads = codeChange {
-                    risks += codeChangeMatch(application.name, change, heads: heads)
-                }
-            }
-        }
+        // The checks of each upgraded application on its own, in parallel.
+        var risks = parallelMap(upgraded) { applicationRisks($0, source: source) }.flatMap { $0 }
         // Each release's applications and their modules, read once (in parallel) for the two release-wide passes.
-        let oldModules = modulesByApplication(old), newModules = modulesByApplication(new)
+        let newModules = modulesByApplication(new)
+        let oldModules = modulesByApplication(old, sameAs: new, read: newModules)
         risks += callsThatBreak(newModules: newModules, upgraded: upgraded)
+        risks += removedProtocolImplementations(newModules: newModules, upgraded: upgraded)
         risks += movedModules(old: oldModules, new: newModules, order: new.release.applications.map(\.name))
         let rank: [UpgradeRisk.Level: Int] = [.error: 0, .warning: 1, .info: 2]
         return risks.enumerated().sorted { (rank[$0.element.level]!, $0.offset) < (rank[$1.element.level]!, $1.offset) }.map(\.element)
+    }
+
+    /// What one upgraded application's own beams show: native code, behaviours, state and code_change.
+    static func applicationRisks(_ application: Upgraded, source: DebugInfoSource) -> [UpgradeRisk] {
+        var risks = [UpgradeRisk]()
+        risks += nativeCode(application)
+        for change in application.diff.changed {
+            if Set(change.new.behaviours) != Set(change.old.behaviours) {
+                risks.append(UpgradeRisk(code: "behaviour_changed", level: .warning, application: application.name, module: change.module,
+                                         seen: "behaviours [\(change.old.behaviours.joined(separator: ", "))] became [\(change.new.behaviours.joined(separator: ", "))]",
+                                         fix: "check the instruction: a process module needs update (and code_change), a supervisor {update, M, supervisor}, a library load_module"))
+            }
+            let isProcess = change.new.behaviours.contains(where: AppupPlanner.processBehaviours.contains)
+                || change.old.behaviours.contains(where: AppupPlanner.processBehaviours.contains)
+            guard isProcess else { continue }
+            let newInfo = source.debugInfo(of: change.new)
+            if case .unavailable(let reason) = newInfo {
+                risks.append(unknown(application.name, change.module, reason))
+                continue
+            }
+            let oldInfo = source.debugInfo(of: change.old)
+            if case .unavailable(let reason) = oldInfo {
+                risks.append(unknown(application.name, change.module, "the old beam: \(reason)"))
+                continue
+            }
+            let newCode = AbstractCode(newInfo), oldCode = AbstractCode(oldInfo)
+            let codeChange = newCode.codeChangeHeads()
+            if codeChange == nil {
+                for (record, fields) in newCode.records().sorted(by: { $0.key < $1.key }) {
+                    guard let before = oldCode.records()[record], before != fields else { continue }
+                    risks.append(UpgradeRisk(code: "state_changed", level: .error, application: application.name, module: change.module,
+                                             seen: "\(recordLabel(record)) went from {\(before.joined(separator: ", "))} to {\(fields.joined(separator: ", "))}, and \(change.module) has no code_change to move its processes' state on",
+                                             fix: "add code_change that converts the old state (and use {update, \(change.module), {advanced, Extra}}), or accept with --accept state_changed:\(change.module)"))
+                }
+            } else if let heads = codeChange {
+                risks += codeChangeMatch(application.name, change, heads: heads)
+            }
+        }
+        return risks
     }
 
     static func recordLabel(_ name: String) -> String { name == "__struct__" ? "the struct" : "record \(name)" }
@@ -142,9 +150,17 @@ enum RiskFinder {
     /// After the upgrade, a module of the release calls a function that the new release no longer exports (a module
     /// of an upgraded application dropped it, or a module is gone), while the old release did export it.
     /// (application, its directory, its modules) for every application of the release.
-    static func modulesByApplication(_ side: AppupPlanner.Side) -> [(application: String, directory: String, modules: [String])] {
-        parallelMap(side.release.applications) { entry in
+    /// An application at the same version in `other`, whose lists are `read`, is not read again.
+    static func modulesByApplication(_ side: AppupPlanner.Side, sameAs other: AppupPlanner.Side? = nil,
+                                     read: [(application: String, directory: String, modules: [String])] = []) -> [(application: String, directory: String, modules: [String])] {
+        var known = [String: [String]]()
+        if let other {
+            for (entry, listed) in zip(other.release.applications, read) { known["\(entry.name)-\(entry.version)"] = listed.modules }
+        }
+        let reused = known
+        return parallelMap(side.release.applications) { entry in
             let directory = side.root.applicationDirectory(entry.name, version: entry.version)
+            if let modules = reused["\(entry.name)-\(entry.version)"] { return (entry.name, directory, modules) }
             return (entry.name, directory, (try? ApplicationResource(path: "\(directory)/ebin/\(entry.name).app"))?.modules ?? [])
         }
     }
@@ -167,21 +183,42 @@ enum RiskFinder {
                 }
             }
         }
+        // Only a function exported before and not after can break a call: modules that lost none are not watched,
+        // and when no module lost any (the common upgrade) no beam is read at all.
+        exportsBefore = exportsBefore.filter { module, before in !before.isSubset(of: exportsAfter[module] ?? []) }
         guard !exportsBefore.isEmpty else { return [] }
-        // Every module of the new release that imports one of them.
-        var callers = [(application: String, path: String)]()
-        for (application, directory, modules) in newModules {
-            for module in modules { callers.append((application, "\(directory)/ebin/\(module).beam")) }
+        // Every module of the new release that imports one of them. The module comparison already read the upgraded
+        // applications' beams and kept what each imports from: those are read again only if they call a watched
+        // module (a changed one not even then); the unchanged applications' beams are read here, for their imports.
+        let watchedNames = Set(exportsBefore.keys)
+        var seenImports = [String: (imports: Set<String>, changed: BeamModule?)]()
+        for application in upgraded {
+            let changed = Dictionary(application.diff.changed.map { ($0.module, $0.new) }, uniquingKeysWith: { first, _ in first })
+            for (module, imports) in application.diff.importedModules { seenImports["\(application.name)/\(module)"] = (imports, changed[module]) }
         }
-        let watched = Set(exportsBefore.keys.map { Array($0.utf8) })
-        let imports = parallelMap(callers) { caller -> (String, [BeamModule.ImportedFunction])? in
-            guard let file = try? BeamFile(path: caller.path),
-                  let table = try? BeamModule.imports(of: file, fromModules: watched) else { return nil }
-            return (table.module, table.imports)
+        let known = seenImports
+        let watched = Set(watchedNames.map { Array($0.utf8) }), watchedLengths = Set(watched.map(\.count))
+        // One task per application: its ebin directory is opened once and its beams read relative to it.
+        let perApplication = parallelMap(newModules) { application, directory, modules -> [(caller: (application: String, module: String), found: (String, [BeamModule.ImportedFunction]))] in
+            FileBytes.withDirectory("\(directory)/ebin") { ebin in
+                modules.compactMap { module in
+                    let caller = (application: application, module: module)
+                    if let seen = known["\(application)/\(module)"] {
+                        if seen.imports.isDisjoint(with: watchedNames) { return nil }
+                        if let beam = seen.changed { return (caller, (module, beam.imports.filter { watchedNames.contains($0.module) })) }
+                    }
+                    // A module whose atoms do not name a watched module imports nothing from one: its head is enough.
+                    let path = "\(directory)/ebin/\(module).beam"
+                    if let head = BeamFile.leadingAtoms(name: "\(module).beam", directory: ebin, path: path),
+                       (try? head.hasAtom(in: watched, lengths: watchedLengths)) == false { return nil }
+                    guard let file = try? BeamFile(path: path), let table = try? BeamModule.imports(of: file, fromModules: watched) else { return nil }
+                    return (caller, (table.module, table.imports))
+                }
+            }
         }
         var risks = [UpgradeRisk]()
-        for (caller, found) in zip(callers, imports) {
-            guard let (module, calls) = found else { continue }
+        for (caller, found) in perApplication.joined() {
+            let (module, calls) = found
             let broken = calls.filter { call in
                 let name = "\(TermWriter.atomText(call.name))/\(call.arity)"
                 return exportsBefore[call.module]?.contains(name) == true && exportsAfter[call.module]?.contains(name) != true
@@ -192,6 +229,33 @@ enum RiskFinder {
                 risks.append(UpgradeRisk(code: "calls_break", level: .error, application: caller.application, module: module,
                                          seen: "\(module) calls \(function), which \(gone ? "is deleted in the new release" : "\(owner[call.module] ?? "its application") no longer exports"): after the upgrade the call raises undef",
                                          fix: "keep exporting \(function) (a wrapper) until the callers change, change \(module) in the same upgrade, or accept with --accept calls_break:\(module)"))
+            }
+        }
+        return risks
+    }
+
+    // MARK: - protocol implementations removed (Elixir)
+
+    /// An Elixir protocol implementation (`defimpl P, for: T`: a module with the `__impl__` attribute) deleted by the
+    /// upgrade while the protocol stays: the new consolidated protocol no longer dispatches on T, so a call of P on
+    /// a T (from a process that holds one, or code that still makes them) raises Protocol.UndefinedError. No import
+    /// table shows these calls (dispatch goes through the protocol module), so the implementation itself is named.
+    static func removedProtocolImplementations(newModules: [(application: String, directory: String, modules: [String])],
+                                               upgraded: [Upgraded]) -> [UpgradeRisk] {
+        let present = Set(newModules.flatMap(\.modules))
+        var risks = [UpgradeRisk]()
+        for application in upgraded {
+            for module in application.diff.deleted where !present.contains(module) {
+                guard let beam = try? BeamModule(path: "\(application.oldDirectory)/ebin/\(module).beam"),
+                      let implementation = beam.attributes.first(where: { $0.name == "__impl__" })?.value.listElements else { continue }
+                func value(_ key: String) -> String? {
+                    implementation.lazy.compactMap { $0.tupleElements }.first { $0.count == 2 && $0[0] == .atom(key) }?[1].atomValue
+                }
+                guard let protocolModule = value("protocol"), let type = value("for"), present.contains(protocolModule) else { continue }
+                let shown = { (name: String) in name.hasPrefix("Elixir.") ? String(name.dropFirst(7)) : name }
+                risks.append(UpgradeRisk(code: "calls_break", level: .error, application: application.name, module: module,
+                                         seen: "the implementation of \(shown(protocolModule)) for \(shown(type)) is deleted while \(shown(protocolModule)) stays: after the upgrade the consolidated protocol no longer dispatches on \(shown(type)), and a call of \(shown(protocolModule)) on one raises Protocol.UndefinedError",
+                                         fix: "keep the defimpl until no process holds or makes a \(shown(type)) (remove it in a later upgrade), or accept with --accept calls_break:\(module)"))
             }
         }
         return risks

@@ -24,23 +24,51 @@ package enum FileBytes {
         guard (status.st_mode & S_IFMT) == S_IFREG else {
             throw FileReadError(reason: "it is not a regular file (a FIFO, socket or device)", isDirectory: false)
         }
-        var bytes = [UInt8](repeating: 0, count: Int(status.st_size))
-        var filled = 0
+        // Not zero-filled first: every byte kept is one read from the file (the count is cut to what was read).
         var failure: Int32 = 0
-        bytes.withUnsafeMutableBytes { buffer in
+        let bytes = [UInt8](unsafeUninitializedCapacity: Int(status.st_size)) { buffer, initialized in
+            var filled = 0
             while filled < buffer.count, let base = buffer.baseAddress {
                 let count = Glibc.read(descriptor, base + filled, buffer.count - filled)
                 if count < 0 {
                     if errno == EINTR { continue }
                     failure = errno
-                    return
+                    break
                 }
                 if count == 0 { break }
                 filled += count
             }
+            initialized = filled
         }
         if failure != 0 { throw FileReadError(reason: String(cString: strerror(failure)), isDirectory: false) }
-        if filled < bytes.count { bytes.removeSubrange(filled...) }
         return bytes
+    }
+
+    /// At most the first `limit` bytes of a regular file (fewer if it is shorter): one open and one read, for a
+    /// reader that needs only a file's head. A FIFO or a directory gives nothing. `directory` (a descriptor of an
+    /// open directory) makes `path` relative to it, which spares the kernel walking the same leading path for every
+    /// file of a directory.
+    package static func readPrefix(_ path: String, limit: Int, relativeTo directory: Int32 = AT_FDCWD) -> [UInt8] {
+        let descriptor = openat(directory, path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard descriptor >= 0 else { return [] }
+        defer { close(descriptor) }
+        return [UInt8](unsafeUninitializedCapacity: limit) { buffer, initialized in
+            var filled = 0
+            while filled < buffer.count, let base = buffer.baseAddress {
+                let count = Glibc.read(descriptor, base + filled, buffer.count - filled)
+                if count < 0, errno == EINTR { continue }
+                if count <= 0 { break }
+                filled += count
+            }
+            initialized = filled
+        }
+    }
+
+    /// Runs `body` with a descriptor of `directory` (or `AT_FDCWD` if it cannot be opened, so that relative reads
+    /// then fail as the paths would), closed after.
+    package static func withDirectory<Result>(_ directory: String, _ body: (Int32) throws -> Result) rethrows -> Result {
+        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        defer { if descriptor >= 0 { close(descriptor) } }
+        return try body(descriptor >= 0 ? descriptor : AT_FDCWD)
     }
 }

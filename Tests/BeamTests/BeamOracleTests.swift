@@ -46,6 +46,23 @@ import Testing
         try Self.compare(beams)
     }
 
+    /// The head of a beam (its first 4 KiB, cut after the atom table) has the whole beam's atoms, for every OTP beam
+    /// whose atom table ends in that head; most do.
+    @Test func theLeadingAtomsOfEveryOTPBeamAreItsAtoms() throws {
+        let beams = ErlangOracle.files(under: try ErlangOracle.otpRoot()) { $0.hasSuffix(".beam") }
+        var fromHead = 0
+        for path in beams {
+            guard let head = BeamFile.leadingAtoms(path: path) else { continue }
+            fromHead += 1
+            let whole = try BeamFile(path: path)
+            #expect(try head.atoms() == whole.atoms(), "\(path)")
+            let named = Set(try whole.atoms().prefix(3).map { Array($0.utf8) })
+            #expect(try head.hasAtom(in: named, lengths: Set(named.map(\.count))))
+            #expect(try !head.hasAtom(in: [Array("no such atom in any beam".utf8)], lengths: [24]))
+        }
+        #expect(fromHead * 2 > beams.count, "\(fromHead) of \(beams.count) beams had their atom table in the head")
+    }
+
     /// `beam_lib` reads gzip-compressed beams too (as `beam_lib:strip` may leave them); so do we, with the same md5.
     @Test func gzipCompressedBeamMatchesBeamLib() throws {
         let directory = try ErlangOracle.temporaryDirectory()

@@ -119,6 +119,40 @@ import Testing
         #expect(!risks.contains { $0["level"] as? String == "error" }, "\(Self.codes(risks))")
     }
 
+    /// An unchanged application's module calls what the upgrade removes: found (from the beams' heads and import
+    /// tables), and exactly what OTP's xref calls undefined in the new release.
+    @Test func aCallFromAnUnchangedApplicationThatBreaksIsFound() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var roots = [URL]()
+        for version in [1, 2] {
+            let lib = directory.appendingPathComponent("lib\(version)")
+            // Debug info for xref's sake: the finding itself needs only the import tables.
+            try ErlangBuild.compileIntoLibDirectory(ErlangBuild.fixture("broken-callers/provider/v\(version)"), libDirectory: lib, version: String(version),
+                                                    erlcOptions: ["+debug_info"])
+            for app in ["client", "bystander"] {
+                try ErlangBuild.compileIntoLibDirectory(ErlangBuild.fixture("broken-callers/\(app)/v1"), libDirectory: lib, version: "1", erlcOptions: ["+debug_info"])
+            }
+            let root = directory.appendingPathComponent("callers_\(version)")
+            let result = try Products.run("relswap", ["generate", "--no-erts", "--name", "callers", "--release-version", String(version), "--app", "provider",
+                                                      "--app", "client", "--app", "bystander", "--lib-dir", lib.path, "--target-dir", root.path])
+            try #require(result.status == 0, "\(result.standardError)")
+            roots.append(root)
+        }
+        let risks = try Self.risks(["--previous", roots[0].path, "--current", roots[1].path]).filter { $0["code"] as? String == "calls_break" }
+        let found = risks.map { "\($0["application"] as? String ?? "") \($0["module"] as? String ?? ""): \($0["seen"] as? String ?? "")" }
+        #expect(found.count == 1 && found[0].hasPrefix("client client_user: client_user calls provider_api:old_fun/0"), "\(found)")
+        // OTP's xref on the new release: the undefined calls into the release's own modules.
+        let ebins = ["provider-2", "client-1", "bystander-1"].map { "\"\(roots[1].path)/lib/\($0)/ebin\"" }.joined(separator: ", ")
+        let xref = try ErlangOracle.evaluate("""
+            {ok, _} = xref:start(s), xref:set_default(s, [{warnings, false}, {verbose, false}]),
+            [{ok, _} = xref:add_directory(s, D) || D <- [\(ebins)]],
+            {ok, Calls} = xref:analyze(s, undefined_function_calls),
+            io:format("~p", [[{M, To} || {{M, _, _}, {ToM, _, _} = To} <- Calls, lists:member(ToM, [provider_api])]])
+            """)
+        #expect(xref == "[{client_user,{provider_api,old_fun,0}}]")
+    }
+
     /// `moving` leaves alpha for beta: a warning saying what the relup does, in the .rel's order.
     @Test func aModuleMovingBetweenApplicationsIsAWarning() throws {
         let directory = try ErlangOracle.temporaryDirectory()
@@ -141,8 +175,9 @@ import Testing
         #expect((moved["seen"] as? String)?.contains("moving moves from alpha to beta") == true)
     }
 
-    /// A mix release strips debug info: the struct check is "unknown" until the build's beams are given.
-    @Test func anElixirStructChangeIsFoundWithTheBuildsDebugInfo() throws {
+    /// A mix release strips debug info: the struct check is "unknown" until the build's beams are given. The deleted
+    /// protocol implementation is found either way, and --check fails until both are accepted.
+    @Test func anElixirStructChangeAndARemovedProtocolImplementationAreFound() throws {
         let directory = try ErlangOracle.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let nodes = try NodeEnvironment()
@@ -153,7 +188,12 @@ import Testing
         try FileManager.default.copyItem(at: ErlangBuild.fixture("tally/v1"), to: project)
         let mix = try ErlangOracle.executable("mix")
         try #require(try ErlangOracle.runCapturing(mix, ["release"], environment: environment, currentDirectory: project).status == 0)
-        for file in ["mix.exs", "lib/tally/server.ex"] {
+        let root = project.appendingPathComponent("_build/prod/rel/tally")
+        // The release itself says whether String.Chars dispatches on a Tally.Reading (its consolidated protocol).
+        let dispatch = "IO.inspect(String.Chars.impl_for(%Tally.Reading{}))"
+        let before = try ErlangOracle.runCapturing(root.appendingPathComponent("bin/tally").path, ["eval", dispatch], environment: environment)
+        #expect(before.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == "String.Chars.Tally.Reading", "\(before.standardError)")
+        for file in ["mix.exs", "lib/tally/server.ex", "lib/tally/reading.ex"] {
             try FileManager.default.removeItem(at: project.appendingPathComponent(file))
             try FileManager.default.copyItem(at: ErlangBuild.fixture("tally/v2/\(file)"), to: project.appendingPathComponent(file))
         }
@@ -161,13 +201,27 @@ import Testing
         let buildOne = directory.appendingPathComponent("build-0.1.0")
         try FileManager.default.copyItem(at: project.appendingPathComponent("_build/prod/lib/tally"), to: buildOne)
         try #require(try ErlangOracle.runCapturing(mix, ["release", "--overwrite"], environment: environment, currentDirectory: project).status == 0)
-        let root = project.appendingPathComponent("_build/prod/rel/tally")
+        let after = try ErlangOracle.runCapturing(root.appendingPathComponent("bin/tally").path, ["eval", dispatch], environment: environment)
+        #expect(after.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == "nil", "\(after.standardError)")
         let stripped = Self.codes(try Self.risks(["--current", root.path]))
         #expect(stripped.contains("info unknown Elixir.Tally.Server"), "\(stripped)")
+        #expect(stripped.contains("error calls_break Elixir.String.Chars.Tally.Reading"), "\(stripped)")
         let found = try Self.risks(["--current", root.path, "--debug-info-from", project.appendingPathComponent("_build/prod/lib").path,
                                      "--debug-info-from", buildOne.path])
         let state = try #require(found.first { $0["code"] as? String == "state_changed" }, "\(Self.codes(found))")
         #expect(state["module"] as? String == "Elixir.Tally.Server")
         #expect((state["seen"] as? String)?.contains("the struct went from {count} to {count, last}") == true, "\(state)")
+        let implementation = try #require(found.first { $0["code"] as? String == "calls_break" }, "\(Self.codes(found))")
+        #expect(implementation["module"] as? String == "Elixir.String.Chars.Tally.Reading" && implementation["application"] as? String == "tally")
+        #expect((implementation["seen"] as? String)?.contains("the implementation of String.Chars for Tally.Reading is deleted") == true, "\(implementation)")
+        // The gate: --check fails on both errors, and passes once both are accepted.
+        let debugInfo = ["--debug-info-from", project.appendingPathComponent("_build/prod/lib").path, "--debug-info-from", buildOne.path]
+        #expect(try Products.run("relswap", ["generate-appups", "--current", root.path] + debugInfo).status == 0)
+        let gate = ["generate-appups", "--check", "--current", root.path] + debugInfo
+        let failing = try Products.run("relswap", gate)
+        #expect(failing.status == 3, "\(failing.standardError)")
+        #expect(failing.standardError.contains("risk calls_break in tally") && failing.standardError.contains("risk state_changed in tally"), "\(failing.standardError)")
+        let passing = try Products.run("relswap", gate + ["--accept", "calls_break:Elixir.String.Chars.Tally.Reading", "--accept", "state_changed:Elixir.Tally.Server"])
+        #expect(passing.status == 0, "\(passing.standardError)")
     }
 }
