@@ -81,7 +81,7 @@ struct ETFEncoder {
             put32(pid.serial)
             put32(pid.creation)
         case .port(let port):
-            if port.id <= UInt64(UInt32.max) {
+            if port.id <= UInt64(UInt32.max) && !options.alwaysV4Ports {
                 output.append(Tag.newPort)
                 encodeAtom(port.node)
                 put32(UInt32(port.id))

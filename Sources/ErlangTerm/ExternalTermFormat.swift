@@ -18,11 +18,25 @@ public enum ExternalTermFormat {
 
     public struct EncodingOptions: Sendable {
         public var atomEncoding: AtomEncoding
-        public init(atomEncoding: AtomEncoding) { self.atomEncoding = atomEncoding }
+        /// Ports always as `V4_PORT_EXT` (64-bit ids), as OTP 27 and later write them; else `NEW_PORT_EXT` where
+        /// the id fits 32 bits.
+        public var alwaysV4Ports: Bool
+        public init(atomEncoding: AtomEncoding, alwaysV4Ports: Bool = false) {
+            self.atomEncoding = atomEncoding
+            self.alwaysV4Ports = alwaysV4Ports
+        }
         /// `term_to_binary/1` of OTP 25.
         public static let otp25 = EncodingOptions(atomEncoding: .latin1WhereFits)
-        /// `term_to_binary/1` of OTP 26 and later (the same as `[{minor_version, 2}]` on OTP 25).
+        /// `term_to_binary/1` of OTP 26 (the same as `[{minor_version, 2}]` on OTP 25).
         public static let otp26 = EncodingOptions(atomEncoding: .utf8)
+        /// `term_to_binary/1` of OTP 27 and later: version 4 node containers unconditionally.
+        public static let otp27 = EncodingOptions(atomEncoding: .utf8, alwaysV4Ports: true)
+
+        /// What `term_to_binary/1` of OTP `release` writes (map key order aside: from OTP 26 a small map's atom
+        /// keys are in the node's atom-table order, which only that node knows).
+        public static func of(otpRelease release: Int) -> EncodingOptions {
+            release >= 27 ? .otp27 : release == 26 ? .otp26 : .otp25
+        }
     }
 
     /// Tags of the format (erts `external.h`, documented in `erl_ext_dist`).

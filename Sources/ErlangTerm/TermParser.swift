@@ -10,8 +10,8 @@ struct TermParser {
     private var current: Token
     private var depth = 0
 
-    init(_ text: [Unicode.Scalar]) throws(ErlangTermError) {
-        scanner = TermScanner(text)
+    init(_ text: [Unicode.Scalar], dialect: TermDialect = .otp25) throws(ErlangTermError) {
+        scanner = TermScanner(text, dialect: dialect)
         current = try scanner.nextToken()
     }
 

@@ -7,9 +7,10 @@ import Foundation
 public enum TermReader {
     /// Parses every term in `text`.
     /// - Throws: `ErlangTermError` with the line and column of the first problem.
-    public static func parse(_ text: String, file: String? = nil) throws(ErlangTermError) -> [Term] {
+    /// - Parameter dialect: the OTP release whose syntax applies where releases differ (OTP 25's by default).
+    public static func parse(_ text: String, file: String? = nil, dialect: TermDialect = .otp25) throws(ErlangTermError) -> [Term] {
         do {
-            var parser = try TermParser(Array(text.unicodeScalars))
+            var parser = try TermParser(Array(text.unicodeScalars), dialect: dialect)
             return try parser.parseAll()
         } catch {
             throw file.map { error.inFile($0) } ?? error
@@ -26,18 +27,18 @@ public enum TermReader {
     }
 
     /// Decodes the bytes of a term file and parses every term in it.
-    public static func parse(bytes: [UInt8], file: String? = nil) throws(ErlangTermError) -> [Term] {
-        try parse(decode(bytes, file: file), file: file)
+    public static func parse(bytes: [UInt8], file: String? = nil, dialect: TermDialect = .otp25) throws(ErlangTermError) -> [Term] {
+        try parse(decode(bytes, file: file), file: file, dialect: dialect)
     }
 
     /// Reads and parses the file at `path`.
     /// - Throws: `ErlangTermError` for unreadable files and bad syntax alike, naming the file.
-    public static func consult(path: String) throws(ErlangTermError) -> [Term] {
+    public static func consult(path: String, dialect: TermDialect = .otp25) throws(ErlangTermError) -> [Term] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ErlangTermError(file: path, location: .text(line: 1, column: 1), message: "cannot read the file",
                                   hint: "check that it exists and is readable")
         }
-        return try parse(bytes: [UInt8](data), file: path)
+        return try parse(bytes: [UInt8](data), file: path, dialect: dialect)
     }
 
     /// The text encoding a `coding:` comment in the first two lines asks for.

@@ -34,8 +34,13 @@ struct TermScanner {
         "when", "xor",
     ]
 
-    init(_ text: [Unicode.Scalar]) {
+    private let dialect: TermDialect
+    private let reserved: Set<String>
+
+    init(_ text: [Unicode.Scalar], dialect: TermDialect = .otp25) {
         self.text = text
+        self.dialect = dialect
+        reserved = dialect.maybeIsKeyword ? TermScanner.reservedWords.union(["maybe", "else"]) : TermScanner.reservedWords
     }
 
     private func error(_ message: String, line: Int? = nil, column: Int? = nil, hint: String? = nil) -> ErlangTermError {
@@ -97,7 +102,7 @@ struct TermScanner {
             guard name.unicodeScalars.count <= 255 else {
                 throw error("atom is longer than 255 characters", line: startLine, column: startColumn)
             }
-            return token(TermScanner.reservedWords.contains(name) ? .reservedWord(name) : .atom(name))
+            return token(reserved.contains(name) ? .reservedWord(name) : .atom(name))
         }
         if TermScanner.isVariableStart(c) {
             return token(.variable(scanName()))
@@ -122,7 +127,12 @@ struct TermScanner {
             return token(.atom(String(name)))
         case "\"":
             advance()
-            return token(.string(try scanQuoted(terminator: "\"", startLine: startLine, startColumn: startColumn)))
+            let codes = try scanQuoted(terminator: "\"", startLine: startLine, startColumn: startColumn)
+            if dialect.adjacentStringsNeedSpace, peek() == "\"" {
+                throw error("two strings with nothing between them, which OTP \(dialect.otpRelease) refuses (erl_scan's string_concat)",
+                            hint: "put a space between the two strings, or make them one")
+            }
+            return token(.string(codes))
         case "$":
             advance()
             guard let next = peek() else { throw error("expected a character after '$'") }

@@ -109,6 +109,31 @@ public enum ErlangOracle {
     }
 
     /// `code:root_dir()` of the `erl` on PATH.
+    /// The major release of the OTP on PATH (the oracle's).
+    public static let otpRelease: Int = (try? evaluate("io:format(\"~s\", [erlang:system_info(otp_release)])")).flatMap { Int($0) } ?? 0
+
+    /// What `term_to_binary/1` writes on that OTP: Latin-1 atoms where they fit up to OTP 25, UTF-8 atoms from OTP 26,
+    /// version 4 ports from OTP 27.
+    public static var defaultEncoding: ExternalTermFormat.EncodingOptions { .of(otpRelease: otpRelease) }
+
+    /// Whether our encoding (hex) is what OTP wrote (hex) for `term`: the same bytes, or, from OTP 26 on, where the
+    /// term holds a map, the same length and the same term once OTP's bytes are decoded (a small map's atom keys are
+    /// then written in the node's atom-table order, which no other program can know).
+    public static func sameEncoding(ours: String, otp: String, of term: Term) -> Bool {
+        if ours == otp { return true }
+        guard otpRelease >= 26, ours.count == otp.count, containsMap(term), let bytes = bytes(fromHex: otp) else { return false }
+        return (try? ExternalTermFormat.decode(bytes)) == term
+    }
+
+    static func containsMap(_ term: Term) -> Bool {
+        switch term {
+        case .map: return true
+        case .list(let elements), .tuple(let elements): return elements.contains(where: containsMap)
+        case .improperList(let elements, let tail): return elements.contains(where: containsMap) || containsMap(tail)
+        default: return false
+        }
+    }
+
     public static func otpRoot() throws -> String {
         try evaluate("io:format(\"~s\", [code:root_dir()])")
     }
