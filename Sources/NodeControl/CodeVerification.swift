@@ -1,7 +1,7 @@
 import Distribution
 import ErlangTerm
 
-/// The node's code against the archive's, by `beam_lib:md5`: a release_handler step that answers ok is not proof
+/// The node's files and code against the archive's (files by md5, loaded code by `beam_lib:md5`): a release_handler step that answers ok is not proof
 /// that the node runs the new code (a retried unpack keeps files an earlier failed one left, as `unpack_release`
 /// extracts with `keep_old_files`).
 enum CodeVerification {
@@ -32,18 +32,23 @@ enum CodeVerification {
         return missing
     }
 
-    /// After unpack: every beam of the archive is on the node with the archive's md5.
+    /// After unpack: every beam of the archive is on the node, byte for byte (the whole file's md5, computed on the
+    /// node: one call per library, and no `beam_lib`, which an older emulator cannot use on a newer OTP's beams).
     static func checkFiles(_ session: inout NodeSession, root: String, archive: UpgradeArchiveCheck) async throws {
         for (library, beams) in archive.beams.sorted(by: { $0.key < $1.key }) {
-            for beam in beams {
-                let path = "\(root)/lib/\(library)/ebin/\(beam.module).beam"
-                let answer = try await session.call("beam_lib", "md5", [.text(path)])
-                guard let parts = answer.tupleElements, parts.count == 2, parts[0] == .atom("ok"),
-                      let pair = parts[1].tupleElements, pair.count == 2, case .binary(let md5) = pair[1] else {
-                    throw AgentFailure(.verify, "\(path) on the node cannot be read after the unpack: \(TermWriter.render(answer))")
+            let paths = beams.map { "\(root)/lib/\(library)/ebin/\($0.module).beam" }
+            let answer = try await session.evaluate(
+                "[case file:read_file(P) of {ok, B} -> erlang:md5(B); {error, Reason} -> Reason end || P <- Paths]",
+                bindings: [("Paths", .list(paths.map { .text($0) }))])
+            guard let digests = answer.listElements, digests.count == paths.count else {
+                throw AgentFailure(.verify, "the node did not say what it holds under \(root)/lib/\(library): \(TermWriter.render(answer).prefix(200))")
+            }
+            for ((path, beam), digest) in zip(zip(paths, beams), digests) {
+                guard case .binary(let md5) = digest else {
+                    throw AgentFailure(.verify, "\(path) on the node cannot be read after the unpack: \(TermWriter.render(digest))")
                 }
-                guard md5 == beam.md5 else {
-                    throw AgentFailure(.verify, "\(path) on the node is not the archive's (beam_lib:md5 differs): a file an earlier unpack left was kept; remove version \(archive.version) (relswap-agent remove \(archive.version)) and upgrade again")
+                guard md5 == beam.fileMD5 else {
+                    throw AgentFailure(.verify, "\(path) on the node is not the archive's (its md5 differs): a file an earlier unpack left was kept; remove version \(archive.version) (relswap-agent remove \(archive.version)) and upgrade again")
                 }
             }
         }

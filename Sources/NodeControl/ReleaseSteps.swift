@@ -88,6 +88,20 @@ public enum ReleaseSteps {
                      .install, "install_release(\"\(version)\")")
     }
 
+    /// install_release of a release on another emulator: no check_install_release first (the old emulator's
+    /// beam_lib cannot read the new OTP's beams, so it fails where the install would not); the answer must be
+    /// `{continue_after_restart, OldVsn, Descr}`, after which heart restarts the node through `bin/start`.
+    public static func installNewEmulator(_ session: inout NodeSession, _ version: String, from erts: String, to newErts: String) async throws {
+        let answer = try await session.call("release_handler", "install_release", [.text(version)], timeout: max(session.timeout, 300))
+        if answer.tupleElements?.first == .atom("continue_after_restart") { return }
+        if let parts = answer.tupleElements, parts.count == 2, parts[0] == .atom("error") {
+            let reason = AgentFailure.explain(parts[1])
+            let hint = TermWriter.render(parts[1]).contains("heart") ? " (the node runs without heart, which release_handler restarts it through: start it with -heart, relswap generate --heart)" : ""
+            throw AgentFailure(.install, "install_release(\"\(version)\") from erts \(erts) to \(newErts): \(reason)\(hint)")
+        }
+        throw AgentFailure(.install, "install_release(\"\(version)\") from erts \(erts) to \(newErts) answered \(TermWriter.render(answer)), not continue_after_restart")
+    }
+
     public static func permanent(_ session: inout NodeSession, _ version: String) async throws {
         try expectOK(try await session.call("release_handler", "make_permanent", [.text(version)]), .permanent, "make_permanent(\"\(version)\")")
     }

@@ -29,12 +29,17 @@ public struct UpgradeArchiveCheck: Sendable {
     public var package: String
     public var version: String
     public var releaseName: String
+    /// The erts version the release's `.rel` names: another than the node's makes the upgrade restart the node into
+    /// the new emulator (`restart_new_emulator`).
+    public var ertsVersion: String
     public var bytes: [UInt8]
     public var sha256: String
     /// `app-vsn` of each `lib/` directory the archive holds.
     public var libraries: [String]
-    /// `beam_lib:md5` of each packed beam, by `app-vsn`: (module, md5).
-    var beams: [String: [(module: String, md5: [UInt8])]]
+    /// `beam_lib:md5` of each packed beam, by `app-vsn`: (module, md5, the whole file's md5). The whole file's md5 is
+    /// what the node checks after the unpack: it needs no `beam_lib`, so an emulator that cannot read the new OTP's
+    /// beams can still check that they are the archive's.
+    var beams: [String: [(module: String, md5: [UInt8], fileMD5: [UInt8])]]
     /// mix releases: `beam_lib:md5` of the consolidated protocols in `releases/<vsn>/consolidated/`, by module; the
     /// code a node runs for those after the upgrade (Relswap's appups load them).
     var consolidated: [String: [UInt8]]
@@ -76,7 +81,7 @@ public struct UpgradeArchiveCheck: Sendable {
 
         var entry: OpaquePointer?
         var relText: String?, total: Int64 = 0, names = Set<String>()
-        var libraries = [String](), beams = [String: [(module: String, md5: [UInt8])]](), consolidated = [String: [UInt8]]()
+        var libraries = [String](), beams = [String: [(module: String, md5: [UInt8], fileMD5: [UInt8])]](), consolidated = [String: [UInt8]]()
         while true {
             let status = archive_read_next_header(archive, &entry)
             if status == ARCHIVE_EOF { break }
@@ -126,7 +131,7 @@ public struct UpgradeArchiveCheck: Sendable {
                     guard module + ".beam" == parts[3] else {
                         throw refuse("\(pathname) holds module \(module); the code server would not find it under that name")
                     }
-                    beams[String(parts[1]), default: []].append((module, try file.md5()))
+                    beams[String(parts[1]), default: []].append((module, try file.md5(), Array(Insecure.MD5.hash(data: beam))))
                 } catch let error as BeamError {
                     throw refuse("\(pathname) is not a readable beam: \(error)")
                 }
@@ -139,7 +144,8 @@ public struct UpgradeArchiveCheck: Sendable {
         }
         guard let term = try? TermReader.parse(relText).first, let rel = term.tupleElements, rel.count == 4,
               let nameVersion = rel[1].tupleElements, nameVersion.count == 2,
-              let releaseName = nameVersion[0].stringValue, let version = nameVersion[1].stringValue else {
+              let releaseName = nameVersion[0].stringValue, let version = nameVersion[1].stringValue,
+              let erts = rel[2].tupleElements, erts.count == 2, let ertsVersion = erts[1].stringValue else {
             throw refuse("releases/\(package).rel is not a release resource file")
         }
         guard package.hasSuffix("_\(version)") else {
@@ -150,6 +156,7 @@ public struct UpgradeArchiveCheck: Sendable {
         }
         self.releaseName = releaseName
         self.version = version
+        self.ertsVersion = ertsVersion
         self.libraries = libraries
         self.beams = beams
         self.consolidated = consolidated

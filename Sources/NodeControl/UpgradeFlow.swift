@@ -1,5 +1,6 @@
 import Distribution
 import ErlangTerm
+import Foundation
 
 /// The whole upgrade of one node, resumable: a rerun after any interruption (the agent or the node killed, the
 /// connection cut) goes on from the state the node is in, as release_handler records it, instead of failing on
@@ -9,6 +10,9 @@ import ErlangTerm
 /// - target current, not permanent (installed, then interrupted): check the code and health, make it permanent;
 /// - target unpacked or old: check the files, install, and on;
 /// - target unknown: unpack (removing what an earlier failed unpack left), install, and on.
+///
+/// An upgrade to another emulator (the archive's erts is not the node's) restarts the node: `run` then ends in
+/// `.restarting`, and `continueAfterRestart` takes over once the node is back (`runAcrossRestarts` does both).
 public enum UpgradeFlow {
     public struct Options: Sendable {
         public var makePermanent = true
@@ -24,11 +28,31 @@ public enum UpgradeFlow {
         }
     }
 
-    public static func run(_ session: inout NodeSession, archive: UpgradeArchiveCheck, options: Options) async throws -> String {
+    /// Where `run` left the node.
+    public enum Outcome: Sendable {
+        case done(String)
+        /// `install_release` answered `{continue_after_restart, ...}`: heart is restarting the node into the new
+        /// emulator, where release_handler finishes the install.
+        case restarting(Restart)
+        /// The check after the restart failed, and the node is rebooting into the permanent release, which runs
+        /// the old emulator: `failure` is reported once it is back.
+        case rollingBack(failure: AgentFailure, permanent: ReleaseSteps.KnownRelease)
+    }
+
+    /// What the part after an emulator restart needs to know of the part before it.
+    public struct Restart: Sendable {
+        var previous: ReleaseSteps.KnownRelease?
+        var previousErts: String
+        /// The emulator's OS pid before the restart: a node that answers with it has not restarted yet.
+        var osPid: String
+        var resumed: String
+    }
+
+    public static func run(_ session: inout NodeSession, archive: UpgradeArchiveCheck, options: Options) async throws -> Outcome {
         var known = try await ReleaseSteps.which(&session)
         let target = known.first { $0.version == archive.version }
         if target?.status == "permanent" {
-            return "already at \(archive.releaseName) \(archive.version) (permanent); nothing to do"
+            return .done("already at \(archive.releaseName) \(archive.version) (permanent); nothing to do")
         }
         var resumed = ""
         if let target, target.status == "unpacked" || target.status == "old" {
@@ -43,10 +67,115 @@ public enum UpgradeFlow {
         }
         let previous = known.first { $0.status == "permanent" }
         if target?.status != "current" {
+            let erts = try await session.call("erlang", "system_info", [.atom("version")]).stringValue ?? ""
+            if erts != archive.ertsVersion {
+                let osPid = try await session.call("os", "getpid", []).stringValue ?? ""
+                try await ReleaseSteps.installNewEmulator(&session, archive.version, from: erts, to: archive.ertsVersion)
+                return .restarting(Restart(previous: previous, previousErts: erts, osPid: osPid, resumed: resumed))
+            }
             try await ReleaseSteps.install(&session, archive.version)
         } else {
             resumed = " (resumed: \(archive.version) was already installed)"
         }
+        return try await finish(&session, archive: archive, options: options, previous: previous, resumed: resumed)
+    }
+
+    /// After an emulator restart, on the node that came back: it must run the new release on the new emulator;
+    /// then the code check, the health check and make_permanent, as after any install. A node that came back on
+    /// the permanent release (the new emulator did not start, and bin/start started the permanent one) fails the
+    /// upgrade: nothing was made permanent. Throws `NotBackYet` while the node has not restarted or is still
+    /// finishing the install.
+    public static func continueAfterRestart(_ session: inout NodeSession, archive: UpgradeArchiveCheck, options: Options,
+                                            restart: Restart) async throws -> Outcome {
+        let osPid = try await session.call("os", "getpid", []).stringValue ?? ""
+        guard osPid != restart.osPid else { throw NotBackYet() }
+        let erts = try await session.call("erlang", "system_info", [.atom("version")]).stringValue ?? ""
+        let known = try await ReleaseSteps.which(&session)
+        let current = known.first { $0.status == "current" } ?? known.first { $0.status == "permanent" }
+        if erts == archive.ertsVersion {
+            guard current?.version == archive.version else { throw NotBackYet() }  // release_handler is finishing the install
+        } else {
+            let running = current.map { "\($0.name) \($0.version)" } ?? "its permanent release"
+            throw AgentFailure(.install, "the node restarted on erts \(erts), running \(running), not on erts \(archive.ertsVersion) with \(archive.version): the new emulator did not come up, and the permanent release started instead; nothing was made permanent")
+        }
+        do {
+            return try await finish(&session, archive: archive, options: options, previous: restart.previous,
+                                    resumed: restart.resumed + " (the node restarted into erts \(erts))", rollBack: false)
+        } catch let failure as AgentFailure where failure.step == .verify || failure.step == .health {
+            guard let permanent = restart.previous else { throw failure }
+            // The old emulator is not loaded any more: the way back is a reboot, which boots the permanent release.
+            _ = try? await session.call("init", "reboot", [], timeout: 5)
+            return .rollingBack(failure: failure, permanent: permanent)
+        }
+    }
+
+    /// The node is back after a rollback reboot: it must run the permanent release on the old emulator.
+    static func confirmRolledBack(_ session: inout NodeSession, restart: Restart, permanent: ReleaseSteps.KnownRelease,
+                                  after failure: AgentFailure, rebootedFrom osPid: String) async throws -> AgentFailure {
+        let pid = try await session.call("os", "getpid", []).stringValue ?? ""
+        guard pid != osPid else { throw NotBackYet() }
+        let erts = try await session.call("erlang", "system_info", [.atom("version")]).stringValue ?? ""
+        let known = try await ReleaseSteps.which(&session)
+        let current = known.first { $0.status == "current" } ?? known.first { $0.status == "permanent" }
+        guard current?.version == permanent.version else {
+            return AgentFailure(failure.step, "\(failure.message); the node rebooted, but runs \(current?.version ?? "no known release"), not the permanent \(permanent.version)")
+        }
+        return AgentFailure(failure.step, "\(failure.message); rolled back: the node rebooted into \(permanent.version) on erts \(erts), which stays permanent")
+    }
+
+    /// A node that has not restarted yet, or is still finishing the install: try again shortly.
+    public struct NotBackYet: Error {}
+
+    /// Runs the whole upgrade, across an emulator restart if the archive brings another erts: `withSession` opens a
+    /// new session with the node for each part; while the node restarts it is retried every half second, up to
+    /// `restartTimeout` seconds.
+    public static func runAcrossRestarts(archive: UpgradeArchiveCheck, options: Options, restartTimeout: Double,
+                                         withSession: (_ body: (inout NodeSession) async throws -> Outcome) async throws -> Outcome) async throws -> String {
+        let first = try await withSession { session in try await run(&session, archive: archive, options: options) }
+        guard case .restarting(let restart) = first else {
+            if case .done(let message) = first { return message }
+            throw AgentFailure(.install, "unexpected state before the restart")
+        }
+        let after = try await untilBack(restartTimeout, what: "restarting into erts \(archive.ertsVersion)") {
+            try await withSession { session in try await continueAfterRestart(&session, archive: archive, options: options, restart: restart) }
+        }
+        switch after {
+        case .done(let message): return message
+        case .restarting: throw AgentFailure(.install, "the node asked for a second emulator restart")
+        case .rollingBack(let failure, let permanent):
+            // The pid of the new emulator, which the reboot replaces.
+            let rebooted = try? await withSession { session in .done(try await session.call("os", "getpid", []).stringValue ?? "") }
+            var pid = ""
+            if case .done(let value)? = rebooted { pid = value }
+            let confirmed = try await untilBack(restartTimeout, what: "rebooting into \(permanent.version)") {
+                try await withSession { session in
+                    .done(try await confirmRolledBack(&session, restart: restart, permanent: permanent, after: failure, rebootedFrom: pid).message)
+                }
+            }
+            if case .done(let message) = confirmed { throw AgentFailure(failure.step, message) }
+            throw failure
+        }
+    }
+
+    /// Retries `attempt` while the node is unreachable, closes the connection or is not back yet, until `seconds`.
+    static func untilBack(_ seconds: Double, what: String, _ attempt: () async throws -> Outcome) async throws -> Outcome {
+        let deadline = Date().addingTimeInterval(seconds)
+        while true {
+            do {
+                return try await attempt()
+            } catch let failure as AgentFailure where failure.step == .unreachable || failure.step == .call || failure.step == .refused {
+                if Date() >= deadline { throw AgentFailure(.install, "the node did not come back within \(Int(seconds)) s of \(what) (last: \(failure.message))") }
+            } catch is NotBackYet {
+                if Date() >= deadline { throw AgentFailure(.install, "the node did not finish \(what) within \(Int(seconds)) s") }
+            }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+    }
+
+    /// After the install: the code check and the health check (a failure rolls back to the permanent release when
+    /// `rollBack`), then make_permanent.
+    static func finish(_ session: inout NodeSession, archive: UpgradeArchiveCheck, options: Options,
+                       previous: ReleaseSteps.KnownRelease?, resumed: String, rollBack: Bool = true) async throws -> Outcome {
         do {
             // The node must run the archive's code, then pass its health check.
             if options.verifyCode {
@@ -54,12 +183,12 @@ public enum UpgradeFlow {
             }
             if !options.health.isEmpty { try await options.health.run(&session) }
         } catch let failure as AgentFailure {
-            guard let previous else { throw failure }
+            guard rollBack, let previous else { throw failure }
             // Roll back: the previous release is still permanent, so installing it is enough.
             try await ReleaseSteps.install(&session, previous.version)
             throw AgentFailure(failure.step, "\(failure.message); rolled back to \(previous.version), which stays permanent")
         }
         if options.makePermanent { try await ReleaseSteps.permanent(&session, archive.version) }
-        return "upgraded \(archive.releaseName) \(previous?.version ?? "?") -> \(archive.version)\(options.makePermanent ? "" : " (not permanent)")\(resumed)"
+        return .done("upgraded \(archive.releaseName) \(previous?.version ?? "?") -> \(archive.version)\(options.makePermanent ? "" : " (not permanent)")\(resumed)")
     }
 }

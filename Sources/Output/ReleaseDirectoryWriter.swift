@@ -26,6 +26,19 @@ public struct ReleaseDirectoryWriter {
     /// After `write()`: links in the applications' directories that were kept as links, not followed.
     public var warnings: [String] { notes.messages }
 
+    /// Adds `-heart` to a vm.args that lacks it (`relswap generate --heart`).
+    static func addHeart(to path: String) throws(OutputError) {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw OutputError(path: path, message: "cannot read it to add -heart: \(error.localizedDescription)")
+        }
+        let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !lines.contains(where: { $0 == "-heart" || $0.hasPrefix("-heart ") }) else { return }
+        let added = (text.hasSuffix("\n") || text.isEmpty ? text : text + "\n")
+            + "## heart restarts the node if it dies (bin/start), and release_handler restarts it into a new emulator\n-heart\n"
+        try FileTree.write(added, to: path, mode: 0o600)
+    }
+
     /// Marks a `vm.args` that Relswap wrote, whose cookie a regeneration may keep.
     static let generatedVMArgsMarker = "## Written by relswap generate"
 
@@ -125,11 +138,15 @@ public struct ReleaseDirectoryWriter {
         // bin/<name>, and bin/start.boot: the boot a bare erts-<vsn>/bin/erl uses (erlexec's default is
         // $ROOT/bin/start), the clean one, so that erl in the release starts without starting the release.
         try FileTree.write(StartScript.releaseScript(name: release.name), to: "\(root)/bin/\(release.name)", mode: 0o755)
+        // bin/start: the start program release_handler hands to heart (its default, <root>/bin/start DataFile).
+        try FileTree.write(StartScript.startProgram(name: release.name), to: "\(root)/bin/start", mode: 0o755)
         let cleanBoot = ExternalTermFormat.encode(plan.cleanBootScript, options: plan.encoding)
         try FileTree.write(cleanBoot, to: "\(releaseDirectory)/start_clean.boot")
         try FileTree.write(cleanBoot, to: "\(root)/bin/start.boot")
 
         try runOverlays(in: root)
+        // After the overlays, which may write vm.args themselves (rebar2's template).
+        if plan.request.heart { try Self.addHeart(to: "\(releaseDirectory)/vm.args") }
     }
 
     /// Directories of a project that are not part of its application, for an application that is the

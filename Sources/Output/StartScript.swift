@@ -44,6 +44,29 @@ enum StartScript {
     halt(0).
     """#
 
+    /// `bin/start [DataFile]`: the start program `release_handler` gives heart (`<root>/bin/start <DataFile>`) when
+    /// an upgrade restarts the node into a new emulator, and heart's own command: it starts the release that the
+    /// data file (`ErtsVsn RelVsn`, default `releases/start_erl.data`) names, in the background, and returns once it
+    /// is up. If that release does not come up (a new emulator that does not start), it starts the permanent one
+    /// instead, so the node comes back as it was before the install: nothing is permanent before make_permanent.
+    static func startProgram(name: String) -> String {
+        #"""
+        #!/bin/sh
+        # bin/start [DATA_FILE]: start __NAME__ in the background from the release DATA_FILE names ("ErtsVsn RelVsn"),
+        # as release_handler's start program (through heart). Written by relswap generate.
+        ROOT=$(cd "$(dirname "$0")/.." && pwd -P)
+        PERMANENT="$ROOT/releases/start_erl.data"
+        DATA="${1:-$PERMANENT}"
+        if RELSWAP_START_ERL_DATA="$DATA" "$ROOT/bin/__NAME__" daemon; then exit 0; fi
+        if [ "$DATA" != "$PERMANENT" ]; then
+            echo "bin/start: the release in $DATA did not come up; starting the permanent one ($(cat "$PERMANENT"))" >&2
+            exec "$ROOT/bin/__NAME__" daemon
+        fi
+        exit 1
+
+        """#.replacingOccurrences(of: "__NAME__", with: name)
+    }
+
     /// `bin/<name>`: console, foreground, daemon (start), stop, ping, pid, remote, eval, versions.
     static func releaseScript(name: String) -> String {
         let control = controlCode.replacingOccurrences(of: "\n", with: " ")
@@ -59,11 +82,18 @@ enum StartScript {
         # is the release's, not the caller's.
         cd "$RELEASE_ROOT_DIR"
         REL_NAME="__NAME__"
-        START_ERL_DATA="$RELEASE_ROOT_DIR/releases/start_erl.data"
+        # The permanent release, unless bin/start names another (release_handler's new_start_erl.data).
+        START_ERL_DATA="${RELSWAP_START_ERL_DATA:-$RELEASE_ROOT_DIR/releases/start_erl.data}"
         [ -f "$START_ERL_DATA" ] || { echo "$START_ERL_DATA is missing; regenerate the release" >&2; exit 1; }
         read -r ERTS_VSN REL_VSN < "$START_ERL_DATA" || true
         REL_DIR="$RELEASE_ROOT_DIR/releases/$REL_VSN"
         VM_ARGS="$REL_DIR/vm.args"
+        # release_handler's temporary release of an emulator upgrade (releases/__new_emulator__<vsn>) has a boot file
+        # and a sys.config but no vm.args: the node keeps the permanent release's name, cookie and flags.
+        if [ ! -f "$VM_ARGS" ]; then
+            read -r _ PERMANENT_VSN < "$RELEASE_ROOT_DIR/releases/start_erl.data" || true
+            VM_ARGS="$RELEASE_ROOT_DIR/releases/$PERMANENT_VSN/vm.args"
+        fi
 
         if [ -x "$RELEASE_ROOT_DIR/erts-$ERTS_VSN/bin/erlexec" ]; then
             BINDIR="$RELEASE_ROOT_DIR/erts-$ERTS_VSN/bin"
@@ -78,6 +108,9 @@ enum StartScript {
         EMU=beam
         PROGNAME=erl
         export ROOTDIR BINDIR EMU PROGNAME
+        # What heart runs when the node dies (with -heart in vm.args): boot the permanent release again.
+        HEART_COMMAND="${HEART_COMMAND:-$RELEASE_ROOT_DIR/bin/start}"
+        export HEART_COMMAND
 
         NAME_LINE=$(grep -E '^[[:space:]]*-s?name[[:space:]]' "$VM_ARGS" | head -n 1) || true
         NAME_FLAG=$(echo "$NAME_LINE" | awk '{print $1}')

@@ -49,7 +49,17 @@ public enum UpgradeBuilder {
         let upgraded = Set(top.applications.filter { application in
             baseReleases.allSatisfy { base in base.applications.first { $0.name == application.name }?.version != application.version }
         }.map(\.name))
-        let package = UpgradePackage(root: newRoot, release: top.release, relupFile: temporaryRelup, applications: delta ? upgraded : nil)
+        // Another emulator: the node restarts into the new erts (restart_new_emulator), which the archive must carry
+        // unless the host has it installed (a release without erts boots the installed OTP's).
+        let newEmulator = baseReleases.contains { $0.release.ertsVersion != top.release.ertsVersion }
+        var package = UpgradePackage(root: newRoot, release: top.release, relupFile: temporaryRelup, applications: delta ? upgraded : nil)
+        if newEmulator {
+            if package.ertsDirectory != nil {
+                package.includeErts = true
+            } else {
+                warnings.append("the upgrade changes the emulator to erts \(top.release.ertsVersion), and \(newRoot.path) has no erts-\(top.release.ertsVersion)/ to pack: the node restarts into that emulator, so the host must have it installed where bin/<name> looks (the installed OTP), or generate the release with its erts")
+            }
+        }
         // Read back all the node will consult or boot from the archive, before anything is written.
         try PackedFilesCheck.checkReleaseDirectory("\(newRoot.path)/releases/\(version)", release: top.release)
         for application in top.release.applications where package.applications?.contains(application.name) ?? true {

@@ -13,16 +13,26 @@ public struct UpgradePackage {
     public var relupFile: String
     /// With `delta`, the applications to pack; `nil` packs them all.
     public var applications: Set<String>?
+    /// Pack the release's `erts-<vsn>/` too (an upgrade to another emulator: the node restarts into it), as
+    /// `systools:make_tar` does with `{erts, Dir}`.
+    public var includeErts = false
 
     /// After `entries()`: links left out of the archive because they point nowhere.
     public var warnings: [String] { notes.messages }
     let notes = FileTree.Notes()
 
-    public init(root: ReleaseRoot, release: ReleaseResource, relupFile: String, applications: Set<String>? = nil) {
+    public init(root: ReleaseRoot, release: ReleaseResource, relupFile: String, applications: Set<String>? = nil, includeErts: Bool = false) {
         self.root = root
         self.release = release
         self.relupFile = relupFile
         self.applications = applications
+        self.includeErts = includeErts
+    }
+
+    /// The release's own emulator directory, if it has one.
+    public var ertsDirectory: String? {
+        let directory = "\(root.path)/erts-\(release.ertsVersion)"
+        return FileTree.isDirectory(directory) ? directory : nil
     }
 
     /// `<name>_<vsn>`: the name to give `unpack_release/1`. A release name that cannot be a file name (OTP's own
@@ -50,6 +60,9 @@ public struct UpgradePackage {
             entries.append(entry)
         }
         entries.append(.init(path: "releases/\(release.version)/relup", source: relupFile))
+        if includeErts, let ertsDirectory {
+            entries += try UpgradeArchive.entries(under: ertsDirectory, prefix: "erts-\(release.ertsVersion)", root: root.path, notes: notes)
+        }
         for application in release.applications where applications?.contains(application.name) ?? true {
             let directory = root.applicationDirectory(application.name, version: application.version)
             guard FileTree.isDirectory(directory) else {

@@ -139,6 +139,11 @@ public enum AppupPlanner {
                              upgraded: upgraded, added: added, removed: removed, unchanged: unchanged, warnings: warnings)
         var accepted = options.accepted
         if let overrides = options.overridesDirectory { accepted.formUnion(try acceptedInOverrides(overrides)) }
+        // An upgrade to another emulator restarts the node into release_handler's temporary release, which boots the
+        // new kernel, stdlib and sasl: nothing of theirs is hot-loaded, so their state and code_change risks are moot.
+        if old.release.ertsVersion != new.release.ertsVersion {
+            riskInputs.removeAll { ["kernel", "stdlib", "sasl"].contains($0.name) }
+        }
         plan.risks = !options.findRisks ? [] : RiskFinder.find(old: old, new: new, upgraded: riskInputs, source: DebugInfoSource(directories: options.debugInfoFrom)).map { risk in
             var risk = risk
             risk.accepted = accepted.contains("\(risk.code):\(risk.module ?? risk.application)")

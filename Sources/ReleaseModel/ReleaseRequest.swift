@@ -47,6 +47,9 @@ public struct ReleaseRequest: Sendable, Equatable {
     /// that after a hot upgrade and `make_permanent`, `bin/<name>` still reaches the node started with the old one.
     public var previousRelease: String?
     public var includeErts = true
+    /// Start the node with heart (`-heart` in vm.args): it restarts a node that dies, and release_handler restarts
+    /// the node through it (and `bin/start`) into a new emulator in an upgrade that changes erts.
+    public var heart = false
     public var overlays: [Overlay] = []
     public var overlayVariableFiles: [String] = []
     /// The directory overlay sources are relative to (the configuration file's).

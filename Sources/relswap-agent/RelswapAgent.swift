@@ -165,6 +165,7 @@ struct Upgrade: AsyncParsableCommand {
     @Flag(help: "Stop before make_permanent.") var noPermanent = false
     @Option(help: "After the install, GET this URL; it must answer 2xx.") var healthURL: String?
     @Option(help: "After the install, call Module:Function(); it must return ok or true.") var healthCall: String?
+    @Option(help: "An upgrade to another emulator restarts the node: how long to wait for it to come back, in seconds.") var restartTimeout: Double = 180
     @Argument(help: "The archive, <name>_<vsn>.tar.gz.") var archive: String
 
     func run() async throws {
@@ -172,8 +173,11 @@ struct Upgrade: AsyncParsableCommand {
         let check = try Unpack.checkArchive(archive, limits: archiveLimits.limits)
         let health = HealthCheck(url: healthURL, call: healthCall)
         let options = UpgradeFlow.Options(makePermanent: !noPermanent, health: health)
-        try await agent.inSessions { session in
-            try await UpgradeFlow.run(&session, archive: check, options: options)
+        let restartTimeout = self.restartTimeout
+        try await agent.runOnNodes { node in
+            try await UpgradeFlow.runAcrossRestarts(archive: check, options: options, restartTimeout: restartTimeout) { body in
+                try await agent.withSession(node, body)
+            }
         }
     }
 }

@@ -63,6 +63,9 @@ struct Generate: ParsableCommand {
     @Flag(help: "Do not copy erts into the release; bin/<name> then uses the installed OTP's.")
     var noErts = false
 
+    @Flag(help: "Start the node with heart (-heart in vm.args): needed for upgrades that change the emulator (docs/otp-versions.md).")
+    var heart = false
+
     @Flag(help: "Replace the target directory if it exists.")
     var force = false
 
@@ -124,6 +127,7 @@ struct Generate: ParsableCommand {
         if let sysConfig { request.sysConfig = absolute(sysConfig) }
         if let vmArgs { request.vmArgs = absolute(vmArgs) }
         if noErts { request.includeErts = false }
+        if heart { request.heart = true }
         if let previous { request.previousRelease = absolute(previous) }
         return request
     }

@@ -12,13 +12,17 @@ public enum ErlangBuild {
     /// Compiles `source` (a directory with `src/`) into `applicationDirectory/ebin`.
     /// - Returns: the application's name.
     @discardableResult
-    public static func compile(_ source: URL, into applicationDirectory: URL, erlcOptions: [String] = []) throws -> String {
+    /// - Parameter compiler: another OTP's `erlc` and the environment to run it with (`OTPRoot.erlc`); the one on PATH
+    ///   by default.
+    public static func compile(_ source: URL, into applicationDirectory: URL, erlcOptions: [String] = [],
+                               compiler: (erlc: String, environment: [String: String])? = nil) throws -> String {
         let sourceDirectory = source.appendingPathComponent("src")
         let ebin = applicationDirectory.appendingPathComponent("ebin")
         try FileManager.default.createDirectory(at: ebin, withIntermediateDirectories: true)
         let files = try FileManager.default.contentsOfDirectory(atPath: sourceDirectory.path).sorted()
         let erlangFiles = files.filter { $0.hasSuffix(".erl") }.map { sourceDirectory.appendingPathComponent($0).path }
-        try ErlangOracle.runProgram(try ErlangOracle.executable("erlc"), erlcOptions + ["-o", ebin.path] + erlangFiles)
+        try ErlangOracle.runProgram(try compiler?.erlc ?? ErlangOracle.executable("erlc"), erlcOptions + ["-o", ebin.path] + erlangFiles,
+                                    environment: compiler?.environment ?? [:])
         guard let appSource = files.first(where: { $0.hasSuffix(".app.src") }) else {
             throw ErlangOracle.Failure(description: "\(sourceDirectory.path) has no .app.src")
         }

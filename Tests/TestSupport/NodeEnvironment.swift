@@ -44,6 +44,18 @@ public final class NodeEnvironment: @unchecked Sendable {
         }
     }
 
+    /// Pids of the processes whose parent is `parent` and whose command is `name` (`/proc/PID/stat`).
+    public static func children(of parent: Int32, named name: String) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { return false }
+            let command = stat[stat.index(after: open)..<close]
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return command == name && fields.count > 1 && Int32(fields[1]) == parent
+        }
+    }
+
     private var isShutDown = false
 
     /// Stops everything this environment started, by pid (epmd ignores SIGTERM, so SIGKILL).
@@ -51,7 +63,10 @@ public final class NodeEnvironment: @unchecked Sendable {
         guard !isShutDown else { return }
         isShutDown = true
         for directory in watchedDirectories {
-            for pid in NodeEnvironment.processes(mentioning: directory) { kill(pid, SIGKILL) }
+            let pids = NodeEnvironment.processes(mentioning: directory)
+            // heart first (its command line does not name the release): else it restarts the emulator killed below.
+            for pid in pids { for child in NodeEnvironment.children(of: pid, named: "heart") { kill(child, SIGKILL) } }
+            for pid in pids { kill(pid, SIGKILL) }
         }
         if epmd.isRunning {
             kill(epmd.processIdentifier, SIGKILL)
