@@ -4,7 +4,7 @@ import ErlangTerm
 /// A failed step, with the class that decides the exit code.
 public struct AgentFailure: Error, CustomStringConvertible {
     public enum Step: String, Sendable {
-        case unreachable, refused, unpack, check, install, health, permanent, call, archive, verify
+        case unreachable, refused, unpack, check, install, health, permanent, call, archive, verify, preflight
         /// Documented in docs/agent.md.
         public var exitCode: Int32 {
             switch self {
@@ -17,17 +17,21 @@ public struct AgentFailure: Error, CustomStringConvertible {
             case .health: return 7
             case .permanent: return 8
             case .verify: return 9
+            case .preflight: return 10
             }
         }
     }
 
     public var step: Step
     public var message: String
+    /// The node was put back on its permanent release after the failure.
+    public var rolledBack = false
     public var description: String { message }
 
-    public init(_ step: Step, _ message: String) {
+    public init(_ step: Step, _ message: String, rolledBack: Bool = false) {
         self.step = step
         self.message = message
+        self.rolledBack = rolledBack
     }
 
     public init(_ error: DistributionError) {

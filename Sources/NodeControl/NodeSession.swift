@@ -62,9 +62,9 @@ public struct NodeSession {
                                   .tuple([.atom("call"), .atom(module), .atom(function), .list(arguments), .pid(ourPid)])])
         try await outbound.write(ControlMessage.registeredSend(from: ourPid, to: "rex", message: request))
         if Failpoint.isSelected("\(module):\(function)") {
-            // The request must be on the wire before the agent stops: a tick written after it is flushed after it.
+            // The request must be on the wire before the pause: a tick written after it is flushed after it.
             try await channel.writeAndFlush(ControlMessage.tick).get()
-            Failpoint.stop()
+            Failpoint.pause("\(module):\(function)")
         }
         // A call that does not answer in time closes the connection: the reads below then end.
         let limit = timeout ?? self.timeout

@@ -107,20 +107,42 @@ public enum ReleaseSteps {
     }
 }
 
-/// After an install: an HTTP GET that must answer 2xx, or a call that must return ok or true.
+/// After an install: an HTTP GET that must answer 2xx, or a call that must return ok or true; tried again every
+/// second until it passes or `timeout` seconds have gone (0: once).
 public struct HealthCheck: Sendable {
     public var url: String?
     public var call: String?
+    public var timeout: Double
 
-    public init(url: String? = nil, call: String? = nil) {
+    public init(url: String? = nil, call: String? = nil, timeout: Double = 0) {
         self.url = url
         self.call = call
+        self.timeout = timeout
     }
 
     public var isEmpty: Bool { url == nil && call == nil }
 
+    /// The same check for the node on `host`: `{host}` in the URL becomes it (one URL template for a fleet).
+    public func forHost(_ host: String) -> HealthCheck {
+        HealthCheck(url: url?.replacingOccurrences(of: "{host}", with: host), call: call, timeout: timeout)
+    }
+
     public func run(_ session: inout NodeSession) async throws {
-        if Failpoint.isSelected("health") { Failpoint.stop() }
+        if Failpoint.isSelected("health") { Failpoint.pause("health") }
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            do {
+                try await once(&session)
+                return
+            } catch let failure as AgentFailure where failure.step == .health && Date() < deadline {
+                try await Task.sleep(for: .seconds(1))
+            } catch let failure as AgentFailure where failure.step == .health && timeout > 0 {
+                throw AgentFailure(.health, "\(failure.message) (still, after \(Int(timeout)) s)")
+            }
+        }
+    }
+
+    func once(_ session: inout NodeSession) async throws {
         if let call {
             let parts = call.split(separator: ":").map(String.init)
             guard parts.count == 2 else { throw AgentFailure(.health, "--health-call takes Module:Function") }
@@ -154,8 +176,10 @@ public enum HTTPGet {
         let descriptor = socket(address.pointee.ai_family, address.pointee.ai_socktype, address.pointee.ai_protocol)
         guard descriptor >= 0 else { throw AgentFailure(.health, "cannot open a socket") }
         defer { close(descriptor) }
+        // Connecting and reading each give up after 10 s (Linux's connect honours SO_SNDTIMEO).
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         guard connect(descriptor, address.pointee.ai_addr, address.pointee.ai_addrlen) == 0 else {
             throw AgentFailure(.health, "GET \(url): cannot connect")
         }

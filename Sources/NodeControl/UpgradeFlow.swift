@@ -31,6 +31,8 @@ public enum UpgradeFlow {
     /// Where `run` left the node.
     public enum Outcome: Sendable {
         case done(String)
+        /// The node was already at the target, permanent: nothing was done.
+        case alreadyThere(String)
         /// `install_release` answered `{continue_after_restart, ...}`: heart is restarting the node into the new
         /// emulator, where release_handler finishes the install.
         case restarting(Restart)
@@ -52,7 +54,7 @@ public enum UpgradeFlow {
         var known = try await ReleaseSteps.which(&session)
         let target = known.first { $0.version == archive.version }
         if target?.status == "permanent" {
-            return .done("already at \(archive.releaseName) \(archive.version) (permanent); nothing to do")
+            return .alreadyThere("already at \(archive.releaseName) \(archive.version) (permanent); nothing to do")
         }
         var resumed = ""
         if let target, target.status == "unpacked" || target.status == "old" {
@@ -130,17 +132,18 @@ public enum UpgradeFlow {
     /// new session with the node for each part; while the node restarts it is retried every half second, up to
     /// `restartTimeout` seconds.
     public static func runAcrossRestarts(archive: UpgradeArchiveCheck, options: Options, restartTimeout: Double,
-                                         withSession: (_ body: (inout NodeSession) async throws -> Outcome) async throws -> Outcome) async throws -> String {
+                                         withSession: (_ body: (inout NodeSession) async throws -> Outcome) async throws -> Outcome) async throws -> NodeSuccess {
         let first = try await withSession { session in try await run(&session, archive: archive, options: options) }
         guard case .restarting(let restart) = first else {
-            if case .done(let message) = first { return message }
+            if case .done(let message) = first { return NodeSuccess(message) }
+            if case .alreadyThere(let message) = first { return NodeSuccess(message, unchanged: true) }
             throw AgentFailure(.install, "unexpected state before the restart")
         }
         let after = try await untilBack(restartTimeout, what: "restarting into erts \(archive.ertsVersion)") {
             try await withSession { session in try await continueAfterRestart(&session, archive: archive, options: options, restart: restart) }
         }
         switch after {
-        case .done(let message): return message
+        case .done(let message), .alreadyThere(let message): return NodeSuccess(message)
         case .restarting: throw AgentFailure(.install, "the node asked for a second emulator restart")
         case .rollingBack(let failure, let permanent):
             // The pid of the new emulator, which the reboot replaces.
@@ -152,7 +155,7 @@ public enum UpgradeFlow {
                     .done(try await confirmRolledBack(&session, restart: restart, permanent: permanent, after: failure, rebootedFrom: pid).message)
                 }
             }
-            if case .done(let message) = confirmed { throw AgentFailure(failure.step, message) }
+            if case .done(let message) = confirmed { throw AgentFailure(failure.step, message, rolledBack: message.contains("rolled back:")) }
             throw failure
         }
     }
@@ -186,7 +189,7 @@ public enum UpgradeFlow {
             guard rollBack, let previous else { throw failure }
             // Roll back: the previous release is still permanent, so installing it is enough.
             try await ReleaseSteps.install(&session, previous.version)
-            throw AgentFailure(failure.step, "\(failure.message); rolled back to \(previous.version), which stays permanent")
+            throw AgentFailure(failure.step, "\(failure.message); rolled back to \(previous.version), which stays permanent", rolledBack: true)
         }
         if options.makePermanent { try await ReleaseSteps.permanent(&session, archive.version) }
         return .done("upgraded \(archive.releaseName) \(previous?.version ?? "?") -> \(archive.version)\(options.makePermanent ? "" : " (not permanent)")\(resumed)")

@@ -106,7 +106,7 @@ struct Run {
         // Upgrade, downgrade, upgrade again: each checked against the version it leaves the node on.
         let plan: [(name: String, version: String, up: Bool, action: @Sendable (inout NodeSession) async throws -> Void)] = [
             ("upgrade", target, true, { session in
-                guard case .done = try await UpgradeFlow.run(&session, archive: archive, options: .init(makePermanent: false, verifyCode: false)) else {
+                if case .restarting = try await UpgradeFlow.run(&session, archive: archive, options: .init(makePermanent: false, verifyCode: false)) {
                     throw AgentFailure(.install, "the upgrade changes the emulator (erts \(archive.ertsVersion)), which relswap rehearse does not do yet")
                 } }),
             ("downgrade", options.fromVersion, false, { [from = options.fromVersion] session in try await ReleaseSteps.install(&session, from) }),

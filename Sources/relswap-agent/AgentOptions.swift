@@ -18,8 +18,14 @@ struct AgentOptions: ParsableArguments {
     @Option(help: "Seconds each call to a node may take.")
     var timeout: Double = 60
 
-    @Option(help: "How many nodes to work on at once (default 1: one after another).")
+    @Option(help: "How many nodes to work on at once, in batches after the canaries (default 1: one after another).")
     var parallel: Int = 1
+
+    @Option(help: "Work on this many nodes first, one at a time, before the batches.")
+    var canary: Int = 0
+
+    @Option(help: "Keep starting nodes until more than this many have failed (default 0: stop at the first failure).")
+    var maxFailures: Int = 0
 
     @Flag(help: "Print machine-readable JSON on standard output.")
     var json = false
@@ -40,6 +46,7 @@ struct AgentOptions: ParsableArguments {
             }
         }
         if parallel < 1 { throw ValidationError("--parallel takes a number of nodes, 1 or more.") }
+        if canary < 0 || maxFailures < 0 { throw ValidationError("--canary and --max-failures take 0 or more.") }
         if timeout <= 0 || timeout > 86_400 { throw ValidationError("--timeout takes seconds, more than 0 and at most 86400.") }
     }
 
@@ -77,72 +84,33 @@ struct AgentOptions: ParsableArguments {
         }
     }
 
+    var policy: RolloutPolicy { RolloutPolicy(canary: canary, parallel: parallel, maxFailures: maxFailures) }
+
     /// Runs `work` in a session with each node (see `runOnNodes`).
-    func inSessions(_ work: @escaping @Sendable (inout NodeSession) async throws -> String) async throws {
-        try await runOnNodes { node in try await self.withSession(node, work) }
+    func inSessions(_ command: String, _ work: @escaping @Sendable (inout NodeSession) async throws -> NodeSuccess) async throws {
+        try await runOnNodes(command) { node in try await self.withSession(node, work) }
     }
 
-    /// One line (or JSON object) per node.
-    struct NodeReport: Sendable {
-        var node: String
-        var ok: Bool
-        var step: String
-        var message: String
+    /// Runs `work` on every node as the rollout policy says (`--canary`, `--parallel`, `--max-failures`), prints a
+    /// line (or the JSON report) per node, and exits with the first failed node's status.
+    func runOnNodes(_ command: String, _ work: @escaping @Sendable (String) async throws -> NodeSuccess) async throws {
+        try report(command, await Rollout.run(nodes: nodes, policy: policy, work: work))
     }
 
-    /// Runs `work` on every node, `parallel` at a time, stopping at the first failure; prints a report per
-    /// node and exits with the first failure's code.
-    func runOnNodes(_ work: @escaping @Sendable (String) async throws -> String) async throws {
-        var reports = [NodeReport]()
-        var pending = nodes[...]
-        var failed = false
-        await withTaskGroup(of: NodeReport.self) { group in
-            func start() {
-                guard !failed, let node = pending.popFirst() else { return }
-                group.addTask {
-                    do {
-                        return NodeReport(node: node, ok: true, step: "done", message: try await work(node))
-                    } catch let failure as AgentFailure {
-                        return NodeReport(node: node, ok: false, step: failure.step.rawValue, message: failure.message)
-                    } catch {
-                        return NodeReport(node: node, ok: false, step: "call", message: "\(error)")
-                    }
+    func report(_ command: String, _ outcomes: [NodeOutcome]) throws {
+        let exitCode = outcomes.first(where: \.isFailure)?.step?.exitCode ?? 0
+        if json {
+            print(try AgentReport(command: command, outcomes: outcomes, exitCode: exitCode).encoded())
+        } else {
+            for outcome in outcomes {
+                let line = "\(outcome.node): \(outcome.message)\n"
+                if outcome.isFailure || outcome.kind == .skipped {
+                    FileHandle.standardError.write(Data(("relswap-agent: " + line).utf8))
+                } else {
+                    print(line, terminator: "")
                 }
             }
-            for _ in 0..<parallel { start() }
-            while let report = await group.next() {
-                reports.append(report)
-                if !report.ok { failed = true }
-                start()
-            }
         }
-        // Reports in the order the nodes were given; nodes never tried are listed as skipped.
-        let ordered = nodes.map { node in reports.first { $0.node == node } ?? NodeReport(node: node, ok: false, step: "skipped", message: "not tried: an earlier node failed") }
-        if json {
-            print("[\n" + ordered.map { report in
-                "  {\"message\": \(jsonString(report.message)), \"node\": \(jsonString(report.node)), \"ok\": \(report.ok), \"step\": \(jsonString(report.step))}"
-            }.joined(separator: ",\n") + "\n]")
-        } else {
-            for report in ordered {
-                let line = "\(report.node): \(report.message)\n"
-                if report.ok { print(line, terminator: "") } else { FileHandle.standardError.write(Data(("relswap-agent: " + line).utf8)) }
-            }
-        }
-        if let failure = ordered.first(where: { !$0.ok && $0.step != "skipped" }) {
-            throw ExitCode(AgentFailure.Step(rawValue: failure.step)?.exitCode ?? 1)
-        }
-    }
-
-    func jsonString(_ text: String) -> String {
-        var output = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            default: if scalar.value < 0x20 { output += String(format: "\\u%04x", scalar.value) } else { output.unicodeScalars.append(scalar) }
-            }
-        }
-        return output + "\""
+        if exitCode != 0 { throw ExitCode(exitCode) }
     }
 }

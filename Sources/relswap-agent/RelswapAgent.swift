@@ -16,7 +16,7 @@ struct RelswapAgent: AsyncParsableCommand {
         Exit status: 0 done; 1 a call or the archive failed; 2 a node is unreachable; 3 a node refused the cookie; \
         4 unpack failed; 5 check_install_release failed; 6 install failed; 7 the health check failed (the node \
         was rolled back); 8 make_permanent failed; 9 the node's code is not the archive's after unpack or install \
-        (rolled back after an install); 64 usage error.
+        (rolled back after an install); 10 the preflight found a problem (no node touched); 64 usage error.
         """,
         version: "0.1.0",
         subcommands: [Releases.self, Call.self, Unpack.self, Install.self, Permanent.self, Downgrade.self, Remove.self, Upgrade.self])
@@ -27,8 +27,9 @@ struct Releases: AsyncParsableCommand {
     @OptionGroup var agent: AgentOptions
 
     func run() async throws {
-        try await agent.inSessions { session in
-            try await ReleaseSteps.which(&session).map { "\($0.name) \($0.version) \($0.status)" }.joined(separator: "; ")
+        try await agent.inSessions("releases") { session in
+            let known = try await ReleaseSteps.which(&session)
+            return NodeSuccess(known.map { "\($0.name) \($0.version) \($0.status)" }.joined(separator: "; "), payload: .releases(known))
         }
     }
 }
@@ -46,12 +47,12 @@ struct Call: AsyncParsableCommand {
         guard let list = (try? TermReader.parseTerm(arguments))?.listElements else {
             throw ValidationError("Arguments must be an Erlang list, such as [] or [\"abc\", 1].")
         }
-        try await agent.inSessions { session in
+        try await agent.inSessions("call") { session in
             let answer = try await session.call(module, function, list)
             if let parts = answer.tupleElements, parts.first == .atom("badrpc") {
                 throw AgentFailure(.call, "\(module):\(function) failed on the node: \(TermWriter.render(parts[1]))")
             }
-            return TermWriter.render(answer)
+            return NodeSuccess(TermWriter.render(answer), payload: .result(answer))
         }
     }
 }
@@ -76,9 +77,9 @@ struct Unpack: AsyncParsableCommand {
 
     func run() async throws {
         let check = try Self.checkArchive(archive, limits: archiveLimits.limits)
-        try await agent.inSessions { session in
+        try await agent.inSessions("unpack") { session in
             try await ReleaseSteps.unpack(&session, check)
-            return "unpacked \(check.releaseName) \(check.version)"
+            return NodeSuccess("unpacked \(check.releaseName) \(check.version)")
         }
     }
 
@@ -99,9 +100,9 @@ struct Install: AsyncParsableCommand {
 
     func run() async throws {
         let version = self.version
-        try await agent.inSessions { session in
+        try await agent.inSessions("install") { session in
             try await ReleaseSteps.install(&session, version)
-            return "installed \(version)"
+            return NodeSuccess("installed \(version)")
         }
     }
 }
@@ -113,9 +114,9 @@ struct Permanent: AsyncParsableCommand {
 
     func run() async throws {
         let version = self.version
-        try await agent.inSessions { session in
+        try await agent.inSessions("permanent") { session in
             try await ReleaseSteps.permanent(&session, version)
-            return "made \(version) permanent"
+            return NodeSuccess("made \(version) permanent")
         }
     }
 }
@@ -128,10 +129,10 @@ struct Downgrade: AsyncParsableCommand {
 
     func run() async throws {
         let version = self.version, noPermanent = self.noPermanent
-        try await agent.inSessions { session in
+        try await agent.inSessions("downgrade") { session in
             try await ReleaseSteps.install(&session, version)
             if !noPermanent { try await ReleaseSteps.permanent(&session, version) }
-            return "downgraded to \(version)\(noPermanent ? "" : ", permanent")"
+            return NodeSuccess("downgraded to \(version)\(noPermanent ? "" : ", permanent")")
         }
     }
 }
@@ -143,9 +144,9 @@ struct Remove: AsyncParsableCommand {
 
     func run() async throws {
         let version = self.version
-        try await agent.inSessions { session in
+        try await agent.inSessions("remove") { session in
             try ReleaseSteps.expectOK(try await session.call("release_handler", "remove_release", [.text(version)]), .call, "remove_release(\"\(version)\")")
-            return "removed \(version)"
+            return NodeSuccess("removed \(version)")
         }
     }
 }
@@ -157,25 +158,38 @@ struct Upgrade: AsyncParsableCommand {
         A failed health check (--health-url or --health-call, run after the install) installs the previous \
         release back and leaves it permanent. A rerun after an interruption goes on from where the node is: \
         a node already at the version is reported and left alone, one with it unpacked or installed continues \
-        from there. With several --node, nodes are upgraded one at a time (or --parallel N), stopping at the \
-        first failure.
+        from there. With several --node: a preflight first (all reachable, on one release, nothing patched by hand), \
+        then --canary N nodes one at a time, then batches of --parallel K, stopping once more than --max-failures \
+        nodes have failed (default: at the first).
         """)
     @OptionGroup var agent: AgentOptions
     @OptionGroup var archiveLimits: ArchiveLimitOptions
     @Flag(help: "Stop before make_permanent.") var noPermanent = false
-    @Option(help: "After the install, GET this URL; it must answer 2xx.") var healthURL: String?
+    @Option(help: "After the install, GET this URL; it must answer 2xx. {host} becomes each node's host.") var healthURL: String?
     @Option(help: "After the install, call Module:Function(); it must return ok or true.") var healthCall: String?
+    @Option(help: "Try the health check again every second until it passes or this many seconds have gone (0: once).") var healthTimeout: Double = 0
+    @Flag(help: "Do not check the fleet before the upgrade (reachable, one release, no module patched by hand).") var skipPreflight = false
     @Option(help: "An upgrade to another emulator restarts the node: how long to wait for it to come back, in seconds.") var restartTimeout: Double = 180
     @Argument(help: "The archive, <name>_<vsn>.tar.gz.") var archive: String
 
     func run() async throws {
         let noPermanent = self.noPermanent
         let check = try Unpack.checkArchive(archive, limits: archiveLimits.limits)
-        let health = HealthCheck(url: healthURL, call: healthCall)
-        let options = UpgradeFlow.Options(makePermanent: !noPermanent, health: health)
+        let health = HealthCheck(url: healthURL, call: healthCall, timeout: healthTimeout)
         let restartTimeout = self.restartTimeout
-        try await agent.runOnNodes { node in
-            try await UpgradeFlow.runAcrossRestarts(archive: check, options: options, restartTimeout: restartTimeout) { body in
+        let agent = self.agent
+        if !skipPreflight {
+            let preflight = await Preflight.check(nodes: agent.nodes, parallel: max(agent.parallel, 4), archive: check) { node, body in
+                try await agent.withSession(node, body)
+            }
+            for (node, warnings) in preflight.warnings.sorted(by: { $0.key < $1.key }) {
+                for warning in warnings { FileHandle.standardError.write(Data("relswap-agent: warning: \(node): \(warning)\n".utf8)) }
+            }
+            if !preflight.problems.isEmpty { try agent.report("upgrade", preflight.outcomes(nodes: agent.nodes)) }
+        }
+        try await agent.runOnNodes("upgrade") { node in
+            let options = UpgradeFlow.Options(makePermanent: !noPermanent, health: health.forHost(NodeName(node, defaultHost: NodeName.localShortHost).host))
+            return try await UpgradeFlow.runAcrossRestarts(archive: check, options: options, restartTimeout: restartTimeout) { body in
                 try await agent.withSession(node, body)
             }
         }

@@ -113,7 +113,10 @@ final class RequestLoop: @unchecked Sendable {
         #expect(try ErlangOracle.runCapturing(script, ["pid"], environment: nodes.environment).standardOutput == osPid, "the same emulator")
         #expect(try HTTP.request("GET", port: port, path: "/users/1234").body == "{\"userId\":\"1234\",\"password\":\"pass\"}")
         let releases = try AgentSupport.agent(["releases", "--node", node, "--cookie", "agent_cookie", "--json"], nodes: nodes)
-        #expect(releases.standardOutput.contains("snowflake 2 permanent; snowflake 1 old"))
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(releases.standardOutput.utf8)) as? [String: Any])
+        let known = try #require(((report["nodes"] as? [[String: Any]])?.first?["releases"]) as? [[String: Any]])
+        #expect(known.map { "\($0["name"] ?? "") \($0["version"] ?? "") \($0["status"] ?? "")" } == ["snowflake 2 permanent", "snowflake 1 old"])
+        #expect((known.first?["libs"] as? [String])?.contains("snowflake-2") == true)
 
         let downgrade = try AgentSupport.agent(["downgrade", "1", "--node", node, "--cookie", "agent_cookie"], nodes: nodes)
         #expect(downgrade.status == 0, "\(downgrade.standardError)")
@@ -154,15 +157,60 @@ final class RequestLoop: @unchecked Sendable {
             nodes.watch(root.path)
             #expect(try ErlangOracle.runCapturing(root.appendingPathComponent("bin/counter").path, ["daemon"], environment: nodes.environment).status == 0)
         }
-        let upgrade = try AgentSupport.agent(["upgrade", archive.path, "--cookie", "fleet", "--parallel", "2", "--json"] + names.flatMap { ["--node", $0] }, nodes: nodes)
+        let upgrade = try AgentSupport.agent(["upgrade", archive.path, "--cookie", "fleet", "--canary", "1", "--parallel", "2", "--json"] + names.flatMap { ["--node", $0] }, nodes: nodes)
         #expect(upgrade.status == 0, "\(upgrade.standardError)")
-        let reports = try #require(try JSONSerialization.jsonObject(with: Data(upgrade.standardOutput.utf8)) as? [[String: Any]])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(upgrade.standardOutput.utf8)) as? [String: Any])
+        #expect(report["command"] as? String == "upgrade" && report["ok"] as? Bool == true && report["exit_code"] as? Int == 0)
+        let reports = try #require(report["nodes"] as? [[String: Any]])
         #expect(reports.map { $0["node"] as? String } == names)
-        #expect(reports.allSatisfy { $0["ok"] as? Bool == true })
+        #expect(reports.allSatisfy { $0["ok"] as? Bool == true && $0["outcome"] as? String == "done" && $0["step"] is NSNull })
+        // The canary alone first (batch 0), then the other two together (batch 1).
+        #expect(reports.map { $0["batch"] as? Int } == [0, 1, 1])
+        // A rerun finds every node at the target: unchanged, nothing done.
+        let rerun = try AgentSupport.agent(["upgrade", archive.path, "--cookie", "fleet", "--json"] + names.flatMap { ["--node", $0] }, nodes: nodes)
+        let again = (try JSONSerialization.jsonObject(with: Data(rerun.standardOutput.utf8)) as? [String: Any])?["nodes"] as? [[String: Any]]
+        #expect(again?.map { $0["outcome"] as? String } == ["unchanged", "unchanged", "unchanged"], "\(rerun.standardOutput)")
+        // call --json: the result as a value.
+        let call = try AgentSupport.agent(["call", "maps", "from_list", "[[{count, 3}, {up, true}, {name, <<\"c\">>}, {seq, [1,2,3]}]]", "--node", names[0], "--cookie", "fleet", "--json"], nodes: nodes)
+        let result = ((try JSONSerialization.jsonObject(with: Data(call.standardOutput.utf8)) as? [String: Any])?["nodes"] as? [[String: Any]])?.first
+        let value = try #require(result?["result"] as? [String: Any], "\(call.standardOutput)")
+        #expect(value["count"] as? Int == 3 && value["up"] as? Bool == true && value["name"] as? String == "c" && value["seq"] as? [Int] == [1, 2, 3])
+        #expect(result?["result_text"] as? String == "#{count => 3,name => <<\"c\">>,seq => [1,2,3],up => true}")
         for name in names {
             let attributes = try AgentSupport.agent(["call", "counter", "module_info", "[attributes]", "--node", name, "--cookie", "fleet"], nodes: nodes)
             #expect(attributes.standardOutput.contains("{vsn,[2]}"), "\(name) runs version 2")
         }
+        for root in roots { _ = try ErlangOracle.runCapturing(root.appendingPathComponent("bin/counter").path, ["stop"], environment: nodes.environment) }
+    }
+
+    /// Preflight: a node whose counter module was replaced by hand (loaded from elsewhere) stops the fleet upgrade
+    /// before any node is touched, named with exit 10.
+    @Test func aNodePatchedByHandStopsTheFleetBeforeAnyNodeIsTouched() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let nodes = try NodeEnvironment()
+        defer { nodes.shutDown() }
+        let names = ["pre_a", "pre_b"].map { "\($0)\(nodes.epmdPort)" }
+        let (roots, archive) = try Self.counterReleases(names, cookie: "pre", in: directory)
+        for root in roots {
+            nodes.watch(root.path)
+            #expect(try ErlangOracle.runCapturing(root.appendingPathComponent("bin/counter").path, ["daemon"], environment: nodes.environment).status == 0)
+        }
+        // On pre_b, counter is loaded from a beam outside its release (version 2's, by hand).
+        let patch = directory.appendingPathComponent("lib2/counter-2/ebin/counter").path
+        let loaded = try AgentSupport.agent(["call", "code", "load_abs", "[\"\(patch)\"]", "--node", names[1], "--cookie", "pre"], nodes: nodes)
+        #expect(loaded.standardOutput.contains("{module,counter}"), "\(loaded.standardError)")
+
+        let upgrade = try AgentSupport.agent(["upgrade", archive.path, "--cookie", "pre", "--json"] + names.flatMap { ["--node", $0] }, nodes: nodes)
+        #expect(upgrade.status == 10, "\(upgrade.standardError)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(upgrade.standardOutput.utf8)) as? [String: Any])
+        let outcomes = try #require(report["nodes"] as? [[String: Any]])
+        #expect(outcomes.map { $0["outcome"] as? String } == ["skipped", "failed"])
+        #expect(outcomes[1]["step"] as? String == "preflight" && outcomes[1]["exit_code"] as? Int == 10)
+        #expect((outcomes[1]["message"] as? String)?.contains("patched by hand: counter") == true, "\(outcomes[1])")
+        // No node was touched: pre_a still runs release 1 alone.
+        let releases = try AgentSupport.agent(["releases", "--node", names[0], "--cookie", "pre"], nodes: nodes)
+        #expect(releases.standardOutput == "\(names[0]): counter 1 permanent\n", "\(releases.standardOutput)")
         for root in roots { _ = try ErlangOracle.runCapturing(root.appendingPathComponent("bin/counter").path, ["stop"], environment: nodes.environment) }
     }
 }

@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// Faults injected mid-upgrade on a live snowflake node serving requests: the agent killed, the node killed, the
-/// connection cut, at each of unpack, install, health check and make_permanent. The agent stops itself at the step
+/// connection cut, at each of unpack, install, health check and make_permanent. The agent pauses at the step
 /// (`RELSWAP_FAILPOINT`, after the step's call is on the wire), the fault is made to happen there, and then:
 /// - the node is on one release: the one release_handler calls current is the one whose code answers requests;
 /// - a rerun of the same command brings it to version 2, permanent, with version 2's code loaded (by md5);
@@ -68,7 +68,8 @@ import Testing
             guard seeded.status == 201 else { throw ErlangOracle.Failure(description: "\(label): PUT /users/seed answered \(seeded.status)") }
         }
 
-        /// The agent with the failpoint set, stopped there (state T in /proc), or a failure if it never got there.
+        /// The agent with the failpoint set, paused there (it says so in the file RELSWAP_FAILPOINT_FILE names), or a
+        /// failure if it never got there.
         func agentStoppedAtFailpoint() throws -> Process {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: Products.executable("relswap-agent"))
@@ -76,22 +77,29 @@ import Testing
             var environment = ProcessInfo.processInfo.environment
             for (key, value) in nodes.environment { environment[key] = value }
             environment["RELSWAP_FAILPOINT"] = point
+            let notice = root.appendingPathComponent("failpoint")
+            environment["RELSWAP_FAILPOINT_FILE"] = notice.path
             process.environment = environment
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
+            let log = root.appendingPathComponent("agent.log")
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+            let output = try FileHandle(forWritingTo: log)
+            defer { try? output.close() }
+            process.standardOutput = output
+            process.standardError = output
             try process.run()
-            let stopped = Poll.until(seconds: 60, interval: 0.005) { Self.state(of: process.processIdentifier) == "T" || !process.isRunning }
-            guard stopped, process.isRunning else {
+            let paused = Poll.until(seconds: 60, interval: 0.005) { FileManager.default.fileExists(atPath: notice.path) || !process.isRunning }
+            guard paused, process.isRunning else {
                 kill(process.processIdentifier, SIGKILL)
-                throw ErlangOracle.Failure(description: "\(label): the agent never reached the failpoint (exit \(process.isRunning ? -1 : process.terminationStatus))")
+                process.waitUntilExit()
+                let said = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+                throw ErlangOracle.Failure(description: "\(label): the agent never reached the failpoint (exit \(process.terminationStatus)): \(said)")
             }
             return process
         }
 
-        static func state(of pid: Int32) -> String? {
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { return nil }
-            return stat[stat.index(after: close)...].split(separator: " ").first.map(String.init)
+        /// Ends the failpoint's pause.
+        static func release(_ agent: Process) {
+            kill(agent.processIdentifier, SIGUSR1)
         }
 
         /// The version whose code answers requests: 1 names the id `user_id`, 2 `userId`.
@@ -116,11 +124,11 @@ import Testing
             case .killNode:
                 kill(nodePid, SIGKILL)
                 #expect(Poll.until(seconds: 30) { kill(nodePid, 0) != 0 }, "\(label): the node is gone")
-                kill(agent.processIdentifier, SIGCONT)
+                Self.release(agent)
             case .cutConnection:
                 // The node drops the agent's connection, as a network cut ends it.
                 _ = try eval("[erlang:disconnect_node(N) || N <- nodes(hidden), lists:prefix(\"relswap_agent\", atom_to_list(N))]")
-                kill(agent.processIdentifier, SIGCONT)
+                Self.release(agent)
             }
             #expect(Poll.until(seconds: 60) { !agent.isRunning }, "\(label): the interrupted agent ended")
             agent.waitUntilExit()
@@ -134,7 +142,8 @@ import Testing
             let rerun = try Products.run("relswap-agent", command, environment: nodes.environment)
             let outcome = load?.stop()
             #expect(rerun.status == 0, "\(label): the rerun: \(rerun.standardError)")
-            #expect(try eval("lists:sort([{V, S} || {_, V, _, S} <- release_handler:which_releases()])") == "[{\"1\",old},{\"2\",permanent}]", "\(label)")
+            let releases = try eval("lists:sort([{V, S} || {_, V, _, S} <- release_handler:which_releases()])")
+            #expect(releases == "[{\"1\",old},{\"2\",permanent}]", "\(label): the releases are \(releases); the rerun said \(rerun.standardOutput)")
             #expect(try servedVersion() == "2", "\(label)")
             // Version 2's code is what is loaded: the module in memory has the md5 of lib/snowflake-2's beam.
             #expect(try eval("{ok, {_, Md5}} = beam_lib:md5(code:which(snowflake_web)), {filename:basename(filename:dirname(filename:dirname(code:which(snowflake_web)))), Md5 =:= snowflake_web:module_info(md5)}") == "{\"snowflake-2\",true}", "\(label)")
