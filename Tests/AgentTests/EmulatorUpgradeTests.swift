@@ -139,4 +139,25 @@ struct EmulatorUpgradeTests {
         #expect(try pair.roundTrip("back") == "{\"user_id\":\"back\",\"password\":\"p\"}")
         #expect(try pair.script(["stop"], nodes).status == 0)
     }
+
+    /// The new emulator comes up but the health check fails there: the agent reboots the node, which boots the
+    /// permanent release on the old emulator, waits for it, and says so, with the health check's exit status.
+    @Test func aFailedHealthCheckOnTheNewEmulatorRebootsIntoTheOldRelease() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let nodes = try NodeEnvironment()
+        defer { nodes.shutDown() }
+        let pair = try Self.pair(in: directory, nodes: nodes)
+        #expect(try pair.script(["daemon"], nodes).status == 0)
+        // init:get_status/0 answers a tuple, not ok or true: the health check fails on the new emulator.
+        let upgrade = try Products.run("relswap-agent", ["upgrade", pair.archive, "--node", pair.node, "--cookie", "emulator_cookie",
+                                                         "--health-call", "init:get_status"], environment: nodes.environment)
+        #expect(upgrade.status == 7, "\(upgrade.standardOutput) \(upgrade.standardError)")
+        #expect(upgrade.standardError.contains("rolled back: the node rebooted into 1 on erts \(pair.older.ertsVersion)"), "\(upgrade.standardError)")
+        #expect(try pair.eval("{erlang:system_info(version), element(2, init:script_id())}", nodes) == "{\"\(pair.older.ertsVersion)\",\"1\"}")
+        #expect(try pair.eval("[V || {_, V, _, permanent} <- release_handler:which_releases()]", nodes) == "[\"1\"]")
+        #expect(try pair.startErlData() == "\(pair.older.ertsVersion) 1")
+        #expect(try pair.roundTrip("back") == "{\"user_id\":\"back\",\"password\":\"p\"}")
+        #expect(try pair.script(["stop"], nodes).status == 0)
+    }
 }
