@@ -38,7 +38,7 @@ public enum UpgradeFlow {
         case restarting(Restart)
         /// The check after the restart failed, and the node is rebooting into the permanent release, which runs
         /// the old emulator: `failure` is reported once it is back.
-        case rollingBack(failure: AgentFailure, permanent: ReleaseSteps.KnownRelease)
+        case rollingBack(failure: AgentFailure, permanent: ReleaseSteps.KnownRelease, rebootedFrom: String)
     }
 
     /// What the part after an emulator restart needs to know of the part before it.
@@ -107,7 +107,7 @@ public enum UpgradeFlow {
             guard let permanent = restart.previous else { throw failure }
             // The old emulator is not loaded any more: the way back is a reboot, which boots the permanent release.
             _ = try? await session.call("init", "reboot", [], timeout: 5)
-            return .rollingBack(failure: failure, permanent: permanent)
+            return .rollingBack(failure: failure, permanent: permanent, rebootedFrom: osPid)
         }
     }
 
@@ -122,7 +122,7 @@ public enum UpgradeFlow {
         guard current?.version == permanent.version else {
             return AgentFailure(failure.step, "\(failure.message); the node rebooted, but runs \(current?.version ?? "no known release"), not the permanent \(permanent.version)")
         }
-        return AgentFailure(failure.step, "\(failure.message); rolled back: the node rebooted into \(permanent.version) on erts \(erts), which stays permanent")
+        return AgentFailure(failure.step, "\(failure.message); rolled back: the node rebooted into \(permanent.version) on erts \(erts), which stays permanent", rolledBack: true)
     }
 
     /// A node that has not restarted yet, or is still finishing the install: try again shortly.
@@ -145,18 +145,17 @@ public enum UpgradeFlow {
         switch after {
         case .done(let message), .alreadyThere(let message): return NodeSuccess(message)
         case .restarting: throw AgentFailure(.install, "the node asked for a second emulator restart")
-        case .rollingBack(let failure, let permanent):
-            // The pid of the new emulator, which the reboot replaces.
-            let rebooted = try? await withSession { session in .done(try await session.call("os", "getpid", []).stringValue ?? "") }
-            var pid = ""
-            if case .done(let value)? = rebooted { pid = value }
-            let confirmed = try await untilBack(restartTimeout, what: "rebooting into \(permanent.version)") {
+        case .rollingBack(let failure, let permanent, let pid):
+            // The failure as it stands once the node is back (rolled back, or not on the permanent release).
+            let back = Locked<AgentFailure>(failure)
+            _ = try await untilBack(restartTimeout, what: "rebooting into \(permanent.version)") {
                 try await withSession { session in
-                    .done(try await confirmRolledBack(&session, restart: restart, permanent: permanent, after: failure, rebootedFrom: pid).message)
+                    let confirmed = try await confirmRolledBack(&session, restart: restart, permanent: permanent, after: failure, rebootedFrom: pid)
+                    back.update { $0 = confirmed }
+                    return .done(confirmed.message)
                 }
             }
-            if case .done(let message) = confirmed { throw AgentFailure(failure.step, message, rolledBack: message.contains("rolled back:")) }
-            throw failure
+            throw back.value
         }
     }
 
