@@ -3,7 +3,8 @@ import NIOCore
 
 /// The distribution handshake, version 6 (OTP 23 and later), from the connecting side, as
 /// `dist_util` does it: send_name, recv_status, recv_challenge, send_challenge_reply, recv_challenge_ack.
-/// Handshake messages are framed with a 16-bit length.
+/// Handshake messages are framed with a 16-bit length; over TLS distribution (`inet_tls_dist`, whose socket is
+/// `{packet, 4}` from the start) with a 32-bit one.
 public enum Handshake {
     /// Capabilities we announce: OTP 25's mandatory set (and its digest bit), with no atom cache (messages
     /// then travel as pass-through), no fragments, and without `PUBLISHED`, so we are a hidden node.
@@ -29,7 +30,7 @@ public enum Handshake {
     ].reduce(0, |)
 
     /// `'N'`, flags, creation, our name.
-    public static func nameMessage(name: String, creation: UInt32) -> ByteBuffer {
+    public static func nameMessage(name: String, creation: UInt32, lengthBytes: Int = 2) -> ByteBuffer {
         var body = ByteBuffer()
         body.writeInteger(UInt8(ascii: "N"))
         body.writeInteger(flags)
@@ -37,12 +38,12 @@ public enum Handshake {
         let bytes = Array(name.utf8)
         body.writeInteger(UInt16(bytes.count))
         body.writeBytes(bytes)
-        return framed(body)
+        return framed(body, lengthBytes: lengthBytes)
     }
 
-    static func framed(_ body: ByteBuffer) -> ByteBuffer {
+    static func framed(_ body: ByteBuffer, lengthBytes: Int) -> ByteBuffer {
         var buffer = ByteBuffer()
-        buffer.writeInteger(UInt16(body.readableBytes))
+        if lengthBytes == 4 { buffer.writeInteger(UInt32(body.readableBytes)) } else { buffer.writeInteger(UInt16(body.readableBytes)) }
         buffer.writeImmutableBuffer(body)
         return buffer
     }
@@ -78,12 +79,12 @@ public enum Handshake {
     }
 
     /// `'r'`, our challenge, the digest of theirs.
-    public static func challengeReply(ourChallenge: UInt32, theirChallenge: UInt32, cookie: String) -> ByteBuffer {
+    public static func challengeReply(ourChallenge: UInt32, theirChallenge: UInt32, cookie: String, lengthBytes: Int = 2) -> ByteBuffer {
         var body = ByteBuffer()
         body.writeInteger(UInt8(ascii: "r"))
         body.writeInteger(ourChallenge)
         body.writeBytes(digest(challenge: theirChallenge, cookie: cookie))
-        return framed(body)
+        return framed(body, lengthBytes: lengthBytes)
     }
 
     /// Checks `'a'` and the digest of our challenge: proof that the node has the same cookie.

@@ -33,7 +33,7 @@ public enum Failpoint {
         failpointReleased = 0
         let notice = "\(point) \(getpid())\n"
         if let file = ProcessInfo.processInfo.environment["RELSWAP_FAILPOINT_FILE"], !file.isEmpty {
-            FileManager.default.createFile(atPath: file, contents: Data(notice.utf8))
+            _ = FileManager.default.createFile(atPath: file, contents: Data(notice.utf8))
         } else {
             FileHandle.standardError.write(Data("relswap-agent: failpoint \(point) reached; kill -USR1 \(getpid()) to go on\n".utf8))
         }

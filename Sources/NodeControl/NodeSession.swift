@@ -3,6 +3,7 @@ import ErlangTerm
 import Foundation
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// Set once, read from any thread: whether a deadline closed a connection (so that its closing is reported as a
 /// timeout, not as the peer going away).
@@ -96,7 +97,8 @@ public struct NodeSession {
     }
 
     /// Connects to `node` (epmd lookup, handshake), runs `body` with the session, and closes the connection.
-    public static func with<Result: Sendable>(node: NodeName, cookie: String, epmdPort: Int, timeout: Double,
+    /// With `tls`, the connection is TLS distribution (`-proto_dist inet_tls`).
+    public static func with<Result: Sendable>(node: NodeName, cookie: String, epmdPort: Int, timeout: Double, tls: DistributionTLS? = nil,
                                        _ body: (inout NodeSession) async throws -> Result) async throws -> Result {
         let group = MultiThreadedEventLoopGroup.singleton
         let port = try await lookUp(node: node, epmdPort: epmdPort, group: group, timeout: timeout)
@@ -105,11 +107,18 @@ public struct NodeSession {
             channel = try await ClientBootstrap(group: group)
                 .connectTimeout(.seconds(10))
                 .connect(host: node.host, port: port) { channel in
-                    channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+                    channel.eventLoop.makeCompletedFuture {
+                        if let tls { try channel.pipeline.syncOperations.addHandler(try tls.handler(host: node.host)) }
+                        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    }
                 }
         } catch {
             throw DistributionError.unreachable(node: node.description, detail: "cannot connect to \(node.host):\(port): \(error)")
         }
+        // What a connection closed during the handshake may mean when the two sides disagree about TLS.
+        let transportHint = tls == nil
+            ? "; if the node runs TLS distribution (-proto_dist inet_tls), give --tls-certfile, --tls-keyfile and --tls-cacertfile"
+            : "; the node may not run TLS distribution (-proto_dist inet_tls), or refused the agent's certificate"
         return try await channel.executeThenClose { inbound, outbound in
             var reader = FrameReader(iterator: inbound.makeAsyncIterator(), node: node.description)
             let creation = UInt32.random(in: 1...UInt32.max)
@@ -121,14 +130,17 @@ public struct NodeSession {
                 channel.channel.close(promise: nil)
             }
             let ourChallenge = UInt32.random(in: 0...UInt32.max)
+            // inet_tls_dist frames its handshake with a 32-bit length (its socket is {packet, 4} throughout).
+            let handshakeFraming = tls == nil ? 2 : 4
             do {
-                try await outbound.write(Handshake.nameMessage(name: ourName, creation: creation))
-                try Handshake.checkStatus(try await reader.frame(lengthBytes: 2), node: node.description)
-                let challenge = try Handshake.parseChallenge(try await reader.frame(lengthBytes: 2), node: node.description)
-                try await outbound.write(Handshake.challengeReply(ourChallenge: ourChallenge, theirChallenge: challenge.challenge, cookie: cookie))
+                try await outbound.write(Handshake.nameMessage(name: ourName, creation: creation, lengthBytes: handshakeFraming))
+                try Handshake.checkStatus(try await reader.frame(lengthBytes: handshakeFraming), node: node.description)
+                let challenge = try Handshake.parseChallenge(try await reader.frame(lengthBytes: handshakeFraming), node: node.description)
+                try await outbound.write(Handshake.challengeReply(ourChallenge: ourChallenge, theirChallenge: challenge.challenge, cookie: cookie,
+                                                                  lengthBytes: handshakeFraming))
                 let ack: ByteBuffer
                 do {
-                    ack = try await reader.frame(lengthBytes: 2)
+                    ack = try await reader.frame(lengthBytes: handshakeFraming)
                 } catch is FrameReader.ConnectionClosed where !handshakeDeadline.hasFired {
                     throw DistributionError.refused(node: node.description, detail: "it closed the connection after our answer to its challenge: the cookie is wrong")
                 }
@@ -136,10 +148,13 @@ public struct NodeSession {
             } catch let error as DistributionError {
                 throw error
             } catch {
-                if handshakeDeadline.hasFired {
-                    throw DistributionError.protocolError(node: node.description, detail: "the handshake did not finish within \(Int(handshakeLimit)) s (the peer stopped answering)")
+                if let reason = DistributionTLS.explain(error) {
+                    throw DistributionError.refused(node: node.description, detail: reason)
                 }
-                throw DistributionError.protocolError(node: node.description, detail: error is FrameReader.ConnectionClosed ? "it closed the connection during the handshake" : "the handshake failed: \(error)")
+                if handshakeDeadline.hasFired {
+                    throw DistributionError.protocolError(node: node.description, detail: "the handshake did not finish within \(Int(handshakeLimit)) s (the peer stopped answering\(transportHint))")
+                }
+                throw DistributionError.protocolError(node: node.description, detail: error is FrameReader.ConnectionClosed ? "it closed the connection during the handshake\(transportHint)" : "the handshake failed: \(error)")
             }
             handshakeTimer.cancel()
             // Ticks keep the connection alive: the node drops a peer that is silent for its net tick time.

@@ -113,18 +113,21 @@ public struct HealthCheck: Sendable {
     public var url: String?
     public var call: String?
     public var timeout: Double
+    /// The CA certificates (PEM) an https URL's certificate must be signed by; nil: the system's.
+    public var authority: String?
 
-    public init(url: String? = nil, call: String? = nil, timeout: Double = 0) {
+    public init(url: String? = nil, call: String? = nil, timeout: Double = 0, authority: String? = nil) {
         self.url = url
         self.call = call
         self.timeout = timeout
+        self.authority = authority
     }
 
     public var isEmpty: Bool { url == nil && call == nil }
 
     /// The same check for the node on `host`: `{host}` in the URL becomes it (one URL template for a fleet).
     public func forHost(_ host: String) -> HealthCheck {
-        HealthCheck(url: url?.replacingOccurrences(of: "{host}", with: host), call: call, timeout: timeout)
+        HealthCheck(url: url?.replacingOccurrences(of: "{host}", with: host), call: call, timeout: timeout, authority: authority)
     }
 
     public func run(_ session: inout NodeSession) async throws {
@@ -152,46 +155,8 @@ public struct HealthCheck: Sendable {
             }
         }
         if let url {
-            let status = try HTTPGet.status(url)
+            let status = try await HTTPGet.status(url, authority: authority)
             guard (200..<300).contains(status) else { throw AgentFailure(.health, "GET \(url) answered \(status)") }
         }
-    }
-}
-
-/// A plain HTTP/1.1 GET over a socket, for health checks: only the status line matters.
-public enum HTTPGet {
-    public static func status(_ url: String) throws -> Int {
-        guard let components = URLComponents(string: url), components.scheme == "http", let host = components.host else {
-            throw AgentFailure(.health, "--health-url takes an http:// URL, not \(url)")
-        }
-        let port = components.port ?? 80
-        let path = (components.path.isEmpty ? "/" : components.path) + (components.query.map { "?" + $0 } ?? "")
-        var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var result: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, String(port), &hints, &result) == 0, let address = result else {
-            throw AgentFailure(.health, "cannot resolve \(host)")
-        }
-        defer { freeaddrinfo(result) }
-        let descriptor = socket(address.pointee.ai_family, address.pointee.ai_socktype, address.pointee.ai_protocol)
-        guard descriptor >= 0 else { throw AgentFailure(.health, "cannot open a socket") }
-        defer { close(descriptor) }
-        // Connecting and reading each give up after 10 s (Linux's connect honours SO_SNDTIMEO).
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        guard connect(descriptor, address.pointee.ai_addr, address.pointee.ai_addrlen) == 0 else {
-            throw AgentFailure(.health, "GET \(url): cannot connect")
-        }
-        let request = Array("GET \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\n\r\n".utf8)
-        _ = request.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, 0) }
-        var buffer = [UInt8](repeating: 0, count: 512)
-        let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-        guard count > 0 else { throw AgentFailure(.health, "GET \(url): no answer") }
-        let line = String(decoding: buffer.prefix(count), as: UTF8.self).split(separator: "\r\n").first ?? ""
-        guard let code = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else {
-            throw AgentFailure(.health, "GET \(url): not an HTTP answer")
-        }
-        return code
     }
 }

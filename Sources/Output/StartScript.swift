@@ -117,6 +117,9 @@ enum StartScript {
         NODE_NAME=$(echo "$NAME_LINE" | awk '{print $2}')
         COOKIE=$(grep -E '^[[:space:]]*-setcookie[[:space:]]' "$VM_ARGS" | head -n 1 | awk '{print $2}') || true
         [ -n "$NODE_NAME" ] || { echo "$VM_ARGS sets no -sname or -name" >&2; exit 1; }
+        # How the node's distribution is carried (TLS: -proto_dist inet_tls with its -ssl_dist_* options; another
+        # epmd): the control node and the remote shell connect the same way.
+        DIST_FLAGS=$(grep -E '^[[:space:]]*-(proto_dist|ssl_dist_optfile|ssl_dist_opt|epmd_module|erl_epmd_port)[[:space:]]' "$VM_ARGS" | tr '\n' ' ') || true
         PIPE_DIR="${PIPE_DIR:-$RELEASE_ROOT_DIR/tmp/erl_pipes/$NODE_NAME/}"
         LOG_DIR="${RUNNER_LOG_DIR:-$RELEASE_ROOT_DIR/log}"
 
@@ -133,7 +136,7 @@ enum StartScript {
             case "$NODE_NAME" in *@*) HOST_PART="@${NODE_NAME#*@}" ;; *) HOST_PART="" ;; esac
             RELSWAP_NODE="$NODE_NAME" RELSWAP_ACTION="$1" RELSWAP_ARG="${2:-}" RELSWAP_COOKIE="$COOKIE" \
                 "$BINDIR/erlexec" -boot "$REL_DIR/start_clean" -noshell -noinput -hidden \
-                "$NAME_FLAG" "relswap_ctl_$$$HOST_PART" ${COOKIE:+-setcookie relswap_control} \
+                "$NAME_FLAG" "relswap_ctl_$$$HOST_PART" ${COOKIE:+-setcookie relswap_control} $DIST_FLAGS \
                 -eval '__CONTROL__'
         }
 
@@ -196,7 +199,7 @@ enum StartScript {
                     chmod 400 "$REMOTE_HOME/.erlang.cookie"
                 fi
                 status=0
-                HOME="$REMOTE_HOME" "$BINDIR/erlexec" -boot "$REL_DIR/start_clean" -hidden "$NAME_FLAG" "relswap_remsh_$$$HOST_PART" \
+                HOME="$REMOTE_HOME" "$BINDIR/erlexec" -boot "$REL_DIR/start_clean" -hidden "$NAME_FLAG" "relswap_remsh_$$$HOST_PART" $DIST_FLAGS \
                     -remsh "$NODE_NAME" || status=$?
                 exit $status
                 ;;

@@ -12,9 +12,11 @@ final class LoadLoop: @unchecked Sendable {
 
     init(url: String) {
         Thread.detachNewThread { [self] in
+            let get = try? HTTPGet()
+            defer { get?.shutDown() }
             while lock.withLock({ running }) {
                 // Failed: no answer, or a server error. A 4xx is the application answering, as it should.
-                let ok = (try? HTTPGet.status(url)).map { $0 < 500 } ?? false
+                let ok = (try? get?.statusBlocking(url)).flatMap { $0 }.map { $0 < 500 } ?? false
                 lock.withLock {
                     sent += 1
                     if !ok { failed += 1 }

@@ -278,7 +278,7 @@ struct Run {
         }
         for url in options.checkURLs {
             do {
-                let status = try HTTPGet.status(url)
+                let status = try await HTTPGet.status(url)
                 checks.append(.init(name: "user", ok: (200..<300).contains(status), detail: "GET \(url) answered \(status)"))
             } catch {
                 checks.append(.init(name: "user", ok: false, detail: "GET \(url): \(error)"))

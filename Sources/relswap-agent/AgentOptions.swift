@@ -4,6 +4,8 @@ import ErlangTerm
 import Foundation
 import NodeControl
 
+extension DistributionTLS.Verification: ExpressibleByArgument {}
+
 /// How to reach the nodes: shared by every command.
 struct AgentOptions: ParsableArguments {
     @Option(name: .customLong("node"), help: ArgumentHelp("A node, name@host (a bare name gets this host's short name); repeatable for a fleet.", valueName: "node"))
@@ -30,6 +32,27 @@ struct AgentOptions: ParsableArguments {
     @Flag(help: "Print machine-readable JSON on standard output.")
     var json = false
 
+    @Option(help: ArgumentHelp("TLS distribution (nodes started with -proto_dist inet_tls): the agent's certificate (PEM).", valueName: "file"))
+    var tlsCertfile: String?
+
+    @Option(help: ArgumentHelp("TLS distribution: the private key of --tls-certfile (PEM, unencrypted).", valueName: "file"))
+    var tlsKeyfile: String?
+
+    @Option(help: ArgumentHelp("TLS distribution: the CA certificates the nodes' certificates must be signed by (PEM; default: the system's).", valueName: "file"))
+    var tlsCacertfile: String?
+
+    @Option(help: "TLS distribution: full (the node's certificate must name its host) or chain (signed by the CA is enough).")
+    var tlsVerify: DistributionTLS.Verification = .full
+
+    /// Whether the connections are TLS distribution: any --tls-* file given.
+    var usesTLS: Bool { tlsCertfile != nil || tlsKeyfile != nil || tlsCacertfile != nil }
+
+    /// The TLS settings, read from their files (nil without TLS).
+    func tls() throws -> DistributionTLS? {
+        guard usesTLS else { return nil }
+        return try DistributionTLS(certificateFile: tlsCertfile, keyFile: tlsKeyfile, caFile: tlsCacertfile, verification: tlsVerify)
+    }
+
     func validate() throws {
         if nodes.isEmpty { throw ValidationError("Name at least one node with --node.") }
         for node in nodes {
@@ -48,6 +71,12 @@ struct AgentOptions: ParsableArguments {
         if parallel < 1 { throw ValidationError("--parallel takes a number of nodes, 1 or more.") }
         if canary < 0 || maxFailures < 0 { throw ValidationError("--canary and --max-failures take 0 or more.") }
         if timeout <= 0 || timeout > 86_400 { throw ValidationError("--timeout takes seconds, more than 0 and at most 86400.") }
+        // The certificate files are read before any node is touched: a wrong path is a usage error, not a node's.
+        do {
+            _ = try tls()
+        } catch let failure as AgentFailure {
+            throw ValidationError(failure.message)
+        }
     }
 
     func resolvedCookie() throws -> String {
@@ -78,7 +107,7 @@ struct AgentOptions: ParsableArguments {
     func withSession<Result: Sendable>(_ node: String, _ body: (inout NodeSession) async throws -> Result) async throws -> Result {
         let name = NodeName(node, defaultHost: NodeName.localShortHost)
         do {
-            return try await NodeSession.with(node: name, cookie: try resolvedCookie(), epmdPort: resolvedEPMDPort, timeout: timeout, body)
+            return try await NodeSession.with(node: name, cookie: try resolvedCookie(), epmdPort: resolvedEPMDPort, timeout: timeout, tls: try tls(), body)
         } catch let error as DistributionError {
             throw AgentFailure(error)
         }

@@ -165,7 +165,8 @@ struct Upgrade: AsyncParsableCommand {
     @OptionGroup var agent: AgentOptions
     @OptionGroup var archiveLimits: ArchiveLimitOptions
     @Flag(help: "Stop before make_permanent.") var noPermanent = false
-    @Option(help: "After the install, GET this URL; it must answer 2xx. {host} becomes each node's host.") var healthURL: String?
+    @Option(help: "After the install, GET this http:// or https:// URL; it must answer 2xx. {host} becomes each node's host.") var healthURL: String?
+    @Option(help: ArgumentHelp("The CA certificates (PEM) an https --health-url must be signed by (default: the system's).", valueName: "file")) var healthCacertfile: String?
     @Option(help: "After the install, call Module:Function(); it must return ok or true.") var healthCall: String?
     @Option(help: "Try the health check again every second until it passes or this many seconds have gone (0: once).") var healthTimeout: Double = 0
     @Flag(help: "Do not check the fleet before the upgrade (reachable, one release, no module patched by hand).") var skipPreflight = false
@@ -175,7 +176,7 @@ struct Upgrade: AsyncParsableCommand {
     func run() async throws {
         let noPermanent = self.noPermanent
         let check = try Unpack.checkArchive(archive, limits: archiveLimits.limits)
-        let health = HealthCheck(url: healthURL, call: healthCall, timeout: healthTimeout)
+        let health = HealthCheck(url: healthURL, call: healthCall, timeout: healthTimeout, authority: healthCacertfile)
         let restartTimeout = self.restartTimeout
         let agent = self.agent
         if !skipPreflight {

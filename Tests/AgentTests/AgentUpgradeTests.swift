@@ -44,23 +44,26 @@ final class RequestLoop: @unchecked Sendable {
     }
 
     /// Counter releases: version 1 at each of `roots` (one node each), version 2 beside, and the upgrade archive.
-    static func counterReleases(_ names: [String], cookie: String, in directory: URL) throws -> (roots: [URL], archive: URL) {
+    /// `extraApps` join both releases (OTP's, say `ssl`); `extraVMArgs` are lines added to every vm.args.
+    static func counterReleases(_ names: [String], cookie: String, in directory: URL, extraApps: [String] = [],
+                                extraVMArgs: String = "") throws -> (roots: [URL], archive: URL) {
+        let apps = extraApps.flatMap { ["--app", $0] }
         var roots = [URL]()
         let lib1 = directory.appendingPathComponent("lib1"), lib2 = directory.appendingPathComponent("lib2")
         try ErlangBuild.compileIntoLibDirectory(ErlangBuild.fixture("counter/v1"), libDirectory: lib1, version: "1")
         try ErlangBuild.compileIntoLibDirectory(ErlangBuild.fixture("counter/v2"), libDirectory: lib2, version: "2")
         for name in names {
             let vmArgs = directory.appendingPathComponent("\(name).vm.args")
-            try "-sname \(name)\n-setcookie \(cookie)\n".write(to: vmArgs, atomically: true, encoding: .utf8)
+            try "-sname \(name)\n-setcookie \(cookie)\n\(extraVMArgs)".write(to: vmArgs, atomically: true, encoding: .utf8)
             let root = directory.appendingPathComponent(name)
-            let result = try relswap(["generate", "--no-erts", "--name", "counter", "--release-version", "1", "--app", "counter", "--lib-dir", lib1.path,
+            let result = try relswap(["generate", "--no-erts", "--name", "counter", "--release-version", "1", "--app", "counter"] + apps + ["--lib-dir", lib1.path,
                                       "--vm-args", vmArgs.path, "--target-dir", root.path])
             guard result.status == 0 else { throw ErlangOracle.Failure(description: result.standardError) }
             roots.append(root)
         }
         let next = directory.appendingPathComponent("counter_2")
         let vmArgs = directory.appendingPathComponent("\(names[0]).vm.args")
-        for arguments in [["generate", "--no-erts", "--name", "counter", "--release-version", "2", "--app", "counter", "--lib-dir", lib2.path, "--vm-args", vmArgs.path, "--target-dir", next.path],
+        for arguments in [["generate", "--no-erts", "--name", "counter", "--release-version", "2", "--app", "counter"] + apps + ["--lib-dir", lib2.path, "--vm-args", vmArgs.path, "--target-dir", next.path],
                           ["generate-appups", "--previous", roots[0].path, "--current", next.path],
                           ["generate-upgrade", "--previous", roots[0].path, "--current", next.path, "--output", directory.path]] {
             let result = try relswap(arguments)

@@ -81,7 +81,7 @@ import Testing
             environment["RELSWAP_FAILPOINT_FILE"] = notice.path
             process.environment = environment
             let log = root.appendingPathComponent("agent.log")
-            FileManager.default.createFile(atPath: log.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
             let output = try FileHandle(forWritingTo: log)
             defer { try? output.close() }
             process.standardOutput = output

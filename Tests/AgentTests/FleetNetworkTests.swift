@@ -59,7 +59,7 @@ import Testing
         let notice = directory.appendingPathComponent("failpoint")
         agent.environment = environment.merging(["RELSWAP_FAILPOINT": "health", "RELSWAP_FAILPOINT_FILE": notice.path]) { $1 }
         let output = directory.appendingPathComponent("rollout.json")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         let handle = try FileHandle(forWritingTo: output)
         agent.standardOutput = handle
         agent.standardError = FileHandle.nullDevice
