@@ -56,7 +56,7 @@ public enum ReleaseSteps {
 
     /// Sends the archive into the node's releases directory and unpacks it, then checks that the node's files are the
     /// archive's. What an earlier failed unpack left is removed first; a failed unpack takes away what it created.
-    public static func unpack(_ session: inout NodeSession, _ archive: UpgradeArchiveCheck) async throws {
+    public static func unpack(_ session: inout NodeSession, _ archive: UpgradeArchiveCheck, progress: ArchiveTransfer.Progress? = nil) async throws {
         guard let root = try await session.call("code", "root_dir", []).stringValue else {
             throw AgentFailure(.unpack, "the node did not say where its root is")
         }
@@ -64,8 +64,7 @@ public enum ReleaseSteps {
         _ = try await CodeVerification.removeLeftovers(&session, root: root, archive: archive)
         let created = try await CodeVerification.missingDirectories(&session, root: root, archive: archive)
         let destination = "\(root)/releases/\(archive.package).tar.gz"
-        try expectOK(try await session.call("file", "write_file", [.text(destination), .binary(archive.bytes)]), .unpack,
-                     "writing \(destination) on the node")
+        try await ArchiveTransfer.send(&session, archive.bytes, to: destination, progress: progress)
         let answer = try await session.call("release_handler", "unpack_release", [.text(archive.package)], timeout: max(session.timeout, 300))
         do {
             try expectOK(answer, .unpack, "unpack_release(\"\(archive.package)\")")

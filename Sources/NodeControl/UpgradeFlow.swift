@@ -20,11 +20,15 @@ public enum UpgradeFlow {
         /// Check the loaded code against the archive after the install (relswap rehearse checks it itself, against
         /// the whole release, and reports it as its own check).
         public var verifyCode = true
+        /// Told how much of the archive has been sent to the node.
+        public var progress: ArchiveTransfer.Progress?
 
-        public init(makePermanent: Bool = true, health: HealthCheck = HealthCheck(), verifyCode: Bool = true) {
+        public init(makePermanent: Bool = true, health: HealthCheck = HealthCheck(), verifyCode: Bool = true,
+                    progress: ArchiveTransfer.Progress? = nil) {
             self.makePermanent = makePermanent
             self.health = health
             self.verifyCode = verifyCode
+            self.progress = progress
         }
     }
 
@@ -64,7 +68,7 @@ public enum UpgradeFlow {
             try await CodeVerification.checkFiles(&session, root: root, archive: archive)
             resumed = " (resumed: \(archive.version) was already unpacked)"
         } else if target == nil {
-            try await ReleaseSteps.unpack(&session, archive)
+            try await ReleaseSteps.unpack(&session, archive, progress: options.progress)
             known = try await ReleaseSteps.which(&session)
         }
         let previous = known.first { $0.status == "permanent" }

@@ -113,6 +113,17 @@ struct AgentOptions: ParsableArguments {
         }
     }
 
+    /// The archive's progress to a node, on a terminal only (standard error, not with --json): one line rewritten
+    /// as the pieces go, ended when the last one is sent.
+    func progress(for node: String) -> ArchiveTransfer.Progress? {
+        guard !json, isatty(STDERR_FILENO) == 1 else { return nil }
+        return { sent, total in
+            let megabytes = { (bytes: Int) in String(format: "%.1f", Double(bytes) / 1_048_576) }
+            let line = "\r\u{1B}[K\(node): sending the archive: \(sent * 100 / max(total, 1))% (\(megabytes(sent)) of \(megabytes(total)) MiB)"
+            FileHandle.standardError.write(Data((line + (sent == total ? "\n" : "")).utf8))
+        }
+    }
+
     var policy: RolloutPolicy { RolloutPolicy(canary: canary, parallel: parallel, maxFailures: maxFailures) }
 
     /// Runs `work` in a session with each node (see `runOnNodes`).

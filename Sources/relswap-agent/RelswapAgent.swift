@@ -78,7 +78,7 @@ struct Unpack: AsyncParsableCommand {
     func run() async throws {
         let check = try Self.checkArchive(archive, limits: archiveLimits.limits)
         try await agent.inSessions("unpack") { session in
-            try await ReleaseSteps.unpack(&session, check)
+            try await ReleaseSteps.unpack(&session, check, progress: agent.progress(for: session.node.description))
             return NodeSuccess("unpacked \(check.releaseName) \(check.version)")
         }
     }
@@ -189,7 +189,8 @@ struct Upgrade: AsyncParsableCommand {
             if !preflight.problems.isEmpty { try agent.report("upgrade", preflight.outcomes(nodes: agent.nodes)) }
         }
         try await agent.runOnNodes("upgrade") { node in
-            let options = UpgradeFlow.Options(makePermanent: !noPermanent, health: health.forHost(NodeName(node, defaultHost: NodeName.localShortHost).host))
+            let options = UpgradeFlow.Options(makePermanent: !noPermanent, health: health.forHost(NodeName(node, defaultHost: NodeName.localShortHost).host),
+                                              progress: agent.progress(for: node))
             return try await UpgradeFlow.runAcrossRestarts(archive: check, options: options, restartTimeout: restartTimeout) { body in
                 try await agent.withSession(node, body)
             }
