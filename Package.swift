@@ -30,8 +30,10 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // libarchive from the system (Debian: libarchive-dev), for upgrade archives.
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        // Intel's ISA-L from the system (Debian: libisal-dev), for igzip's fast deflate of upgrade archives.
+        .systemLibrary(name: "CISAL", pkgConfig: "libisal", providers: [.apt(["libisal-dev"])]),
         // Internal helpers shared by the layers (zlib, whole-file reads); not a product.
-        .target(name: "SystemSupport", dependencies: ["CZlib"]),
+        .target(name: "SystemSupport", dependencies: ["CZlib", "CISAL"]),
         .target(name: "ErlangTerm", dependencies: ["SystemSupport"]),
         .target(name: "Beam", dependencies: [
             "ErlangTerm", "SystemSupport",

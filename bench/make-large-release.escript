@@ -7,6 +7,10 @@
 %% applications (and bumps their versions), adds and deletes a module, adds one application and removes
 %% another. Everything is compiled in this one VM, and everything is decided by Seed.
 %%
+%% Beside them, one library application per cycle size (RELSWAP_BENCH_CYCLES, default "100,500"): cycleN, whose N
+%% modules call each other in one ring (m1 -> m2 -> ... -> mN -> m1), every one changed in version 2, so that the
+%% relup orders a dependency cycle of N modules.
+%%
 %% Usage: make-large-release.escript OutDir [Apps Mods SharePercent Seed]
 %% Writes OutDir/v1/lib/<app>-1/ebin and OutDir/v2/lib/<app>-<vsn>/ebin.
 -mode(compile).
@@ -21,7 +25,29 @@ main([Out, Apps0, Mods0, Share0, Seed0]) ->
     %% v2: the last application is removed, a new one added, one module added, one deleted.
     V2Names = lists:droplast(Names) ++ [app_name(Apps + 1)],
     build(Out, "v2", V2Names, Mods, 2, Changed, {hd(Names), lists:nth(2, Names)}),
-    io:format("~p applications of ~p modules; ~p modules changed in v2~n", [Apps, Mods, maps:size(Changed)]).
+    Cycles = [list_to_integer(C) || C <- string:lexemes(os:getenv("RELSWAP_BENCH_CYCLES", "100,500"), ",")],
+    [build_cycle(Out, Tag, N, Version) || N <- Cycles, {Tag, Version} <- [{"v1", 1}, {"v2", 2}]],
+    io:format("~p applications of ~p modules; ~p modules changed in v2; cycles of ~w modules~n",
+              [Apps, Mods, maps:size(Changed), Cycles]).
+
+build_cycle(Out, Tag, N, Version) ->
+    App = list_to_atom("cycle" ++ integer_to_list(N)),
+    Dir = filename:join([Out, Tag, "lib", atom_to_list(App) ++ "-" ++ integer_to_list(Version), "ebin"]),
+    ok = filelib:ensure_dir(filename:join(Dir, "x")),
+    Modules = [mod_name(App, J) || J <- lists:seq(1, N)],
+    lists:foreach(
+      fun(J) ->
+              Name = mod_name(App, J),
+              Source = library_source(Name, Version, 1, [mod_name(App, J rem N + 1)]),
+              {ok, Tokens, _} = erl_scan:string(lists:flatten(Source)),
+              Forms = [begin {ok, F} = erl_parse:parse_form(T), F end || T <- split_forms(Tokens, [], [])],
+              Table = {function, 1, table, 0, [{clause, 1, [], [], [erl_parse:abstract(Version)]}]},
+              {ok, Name, Beam} = compile:forms(Forms ++ [Table], [deterministic]),
+              ok = file:write_file(filename:join(Dir, atom_to_list(Name) ++ ".beam"), Beam)
+      end, lists:seq(1, N)),
+    AppFile = {application, App, [{description, atom_to_list(App)}, {vsn, integer_to_list(Version)},
+                                  {modules, Modules}, {registered, []}, {applications, [kernel, stdlib]}]},
+    ok = file:write_file(filename:join(Dir, atom_to_list(App) ++ ".app"), io_lib:format("~p.~n", [AppFile])).
 
 app_name(I) -> list_to_atom(lists:flatten(io_lib:format("app~3..0B", [I]))).
 mod_name(App, J) -> list_to_atom(lists:flatten(io_lib:format("~s_m~3..0B", [App, J]))).

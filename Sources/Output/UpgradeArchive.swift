@@ -25,10 +25,12 @@ public struct UpgradeArchive {
 
     public var entries: [Entry]
     public var mtime: Int
+    package var compression: Compression
 
-    public init(entries: [Entry], mtime: Int = UpgradeArchive.defaultModificationTime) {
+    package init(entries: [Entry], mtime: Int = UpgradeArchive.defaultModificationTime, compression: Compression = .default) {
         self.entries = entries.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
         self.mtime = mtime
+        self.compression = compression
     }
 
     /// `SOURCE_DATE_EPOCH` if set (reproducible-builds.org), else 0.
@@ -136,7 +138,7 @@ public struct UpgradeArchive {
         defer { client.release() }
         do throws(OutputError) {
             do {
-                destination.gzip = try ParallelGzip { bytes in try destination.writeAll(bytes) }
+                destination.gzip = try ParallelGzip(compression: compression) { bytes in try destination.writeAll(bytes) }
             } catch {
                 throw OutputError(path: path, message: "cannot start compressing: \(error)")
             }

@@ -23,14 +23,19 @@ public enum UpgradeBuilder {
     /// - Parameters:
     ///   - bases: each previous release's root and version (the new root itself for a root holding both versions).
     ///   - delta: pack only the applications whose version changed.
-    public static func build(newRoot: ReleaseRoot, version: String, bases: [(root: ReleaseRoot, version: String)],
-                             outputDirectory: String, delta: Bool) throws -> Result {
+    ///   - compression: how hard the archive is compressed.
+    package static func build(newRoot: ReleaseRoot, version: String, bases: [(root: ReleaseRoot, version: String)],
+                              outputDirectory: String, delta: Bool, compression: Compression = .default) throws -> Result {
+        let timings = PhaseTimings()
+        defer { timings.report() }
         let top = try RelupRelease.load(version: version, of: [newRoot])
         let baseReleases = try bases.map { (base) throws(PlanningError) in try RelupRelease.load(version: base.version, of: [base.root, newRoot]) }
         if let same = baseReleases.first(where: { $0.release.version == version }) {
             throw PlanningError(message: "the previous release is version \(same.release.version) too", hint: "give an older release with --previous")
         }
+        timings.end("load the releases")
         let relup = try RelupBuilder.relup(top: top, upFrom: baseReleases, downTo: baseReleases)
+        timings.end("relup")
         var warnings = [String]()
         // A node keeps the cookie it was started with; bin/<name> of the new release reads the new one.
         let newVMArgs = "\(newRoot.path)/releases/\(version)/vm.args"
@@ -66,6 +71,7 @@ public enum UpgradeBuilder {
             try PackedFilesCheck.checkApplication(newRoot.applicationDirectory(application.name, version: application.version),
                                                   name: application.name, version: application.version)
         }
+        timings.end("check the packed files")
         let archivePath = "\(outputDirectory)/\(package.packageName).tar.gz"
         let written: (size: Int, sha256: String)
         do {
@@ -84,7 +90,8 @@ public enum UpgradeBuilder {
             } catch {
                 throw OutputError(path: outputDirectory, message: "cannot create the output directory: \(error.localizedDescription)")
             }
-            written = try UpgradeArchive(entries: package.entries()).write(to: archivePath)
+            written = try UpgradeArchive(entries: package.entries(), compression: compression).write(to: archivePath)
+            timings.end("archive")
             do {
                 if FileManager.default.fileExists(atPath: relupPath) { try FileManager.default.removeItem(atPath: relupPath) }
                 try FileManager.default.moveItem(atPath: temporaryRelup, toPath: relupPath)
@@ -99,5 +106,27 @@ public enum UpgradeBuilder {
         return Result(archivePath: archivePath, relupPath: relupPath, packageName: package.packageName, releaseName: top.release.name,
                       fromVersions: baseReleases.map(\.release.version), toVersion: version, size: written.size, sha256: written.sha256,
                       warnings: warnings + package.warnings)
+    }
+}
+
+/// With `RELSWAP_TIMINGS` set, each phase's wall time on standard error when the command ends (for the benchmarks and
+/// for a user who wants to know where the time goes); otherwise nothing.
+final class PhaseTimings {
+    private let enabled = ProcessInfo.processInfo.environment["RELSWAP_TIMINGS"].map { !$0.isEmpty } ?? false
+    private var last = DispatchTime.now().uptimeNanoseconds
+    private var phases = [(String, UInt64)]()
+
+    func end(_ phase: String) {
+        guard enabled else { return }
+        let now = DispatchTime.now().uptimeNanoseconds
+        phases.append((phase, now - last))
+        last = now
+    }
+
+    func report() {
+        guard enabled else { return }
+        for (phase, nanoseconds) in phases {
+            FileHandle.standardError.write(Data("relswap: timing: \(phase): \(nanoseconds / 1_000_000) ms\n".utf8))
+        }
     }
 }

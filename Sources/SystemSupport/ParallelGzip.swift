@@ -1,9 +1,24 @@
+import CISAL
 import CZlib
 import Dispatch
+
+/// How hard an archive is compressed. All three write one ordinary gzip stream.
+package enum Compression: String, Sendable, CaseIterable {
+    /// ISA-L's igzip level 1: the fastest, about 1.1x to 1.2x the size of gzip -6.
+    case fast
+    /// ISA-L's igzip level 3: several times faster than zlib, about gzip -6's size.
+    case `default`
+    /// zlib level 9: the smallest, the slowest.
+    case best
+}
 
 /// gzip on every core, in a form `erl_tar` (which reads only the first member of a gzip file) still reads:
 /// one gzip member whose deflate data was made in independent pieces, each ended by a sync flush and the last
 /// by finish, as pigz does; the trailer's CRC-32 is combined from the pieces'.
+///
+/// The pieces are deflated by Intel's ISA-L (`fast`, `default`: its igzip levels 1 and 3, which take a sync flush as
+/// zlib does) or by zlib (`best`, level 9). libdeflate, also measured, compresses whole buffers only, each ending in
+/// a final block, so its pieces cannot be joined into one stream (docs/performance.md has the figures).
 ///
 /// Input is taken in pieces of `pieceSize` bytes and compressed a batch at a time (two per core), so memory
 /// stays bounded whatever the input's size. Output goes to `sink` in order. The header has no name and no
@@ -12,16 +27,16 @@ package final class ParallelGzip {
     package static let pieceSize = 256 * 1024
 
     private let sink: ([UInt8]) throws -> Void
-    private let level: Int32
+    private let compression: Compression
     private let batchSize: Int
     private var pending = [[UInt8]]()
     private var current = [UInt8]()
     private var crc: uLong = crc32(0, nil, 0)
     private var length: UInt64 = 0
 
-    package init(level: Int32 = 6, sink: @escaping ([UInt8]) throws -> Void) throws {
+    package init(compression: Compression = .default, sink: @escaping ([UInt8]) throws -> Void) throws {
         self.sink = sink
-        self.level = level
+        self.compression = compression
         batchSize = max(2, 2 * ProcessInfo.processInfo.activeProcessorCount)
         current.reserveCapacity(Self.pieceSize)
         // ID1 ID2, deflate, no flags, mtime 0, no extra flags, OS unix.
@@ -57,8 +72,8 @@ package final class ParallelGzip {
     private func flush(last: Bool) throws {
         let pieces = pending
         pending.removeAll(keepingCapacity: true)
-        let results = parallelMap(Array(pieces.enumerated())) { [level] item in
-            (Self.deflate(item.element, level: level, final: last && item.offset == pieces.count - 1),
+        let results = parallelMap(Array(pieces.enumerated())) { [compression] item in
+            (Self.deflate(item.element, compression: compression, final: last && item.offset == pieces.count - 1),
              crc32(0, item.element, uInt(item.element.count)))
         }
         for (piece, result) in zip(pieces, results) {
@@ -69,7 +84,53 @@ package final class ParallelGzip {
     }
 
     /// Raw deflate of one piece: a sync flush ends all but the final piece, so the pieces join into one stream.
-    static func deflate(_ input: [UInt8], level: Int32, final: Bool) -> [UInt8] {
+    static func deflate(_ input: [UInt8], compression: Compression, final: Bool) -> [UInt8] {
+        switch compression {
+        case .fast: return isalDeflate(input, level: 1, final: final)
+        case .default: return isalDeflate(input, level: 3, final: final)
+        case .best: return zlibDeflate(input, level: 9, final: final)
+        }
+    }
+
+    /// ISA-L's streaming deflate of one piece, raw (no header), ended by a sync flush or, for the last, the final
+    /// block. The output grows until ISA-L has room to write everything it was asked to.
+    static func isalDeflate(_ input: [UInt8], level: UInt32, final: Bool) -> [UInt8] {
+        var stream = isal_zstream()
+        isal_deflate_init(&stream)
+        stream.level = level
+        stream.gzip_flag = UInt16(IGZIP_DEFLATE)
+        stream.end_of_stream = final ? 1 : 0
+        stream.flush = UInt16(final ? NO_FLUSH : SYNC_FLUSH)
+        var levelBuffer = [UInt8](repeating: 0, count: relswap_isal_level_buffer_size(Int32(level)))
+        var output = [UInt8](repeating: 0, count: input.count + input.count / 16 + 1024)
+        var produced = 0
+        var input = input
+        levelBuffer.withUnsafeMutableBufferPointer { levelPointer in
+            input.withUnsafeMutableBufferPointer { inputBuffer in
+                stream.level_buf = levelPointer.baseAddress
+                stream.level_buf_size = UInt32(levelPointer.count)
+                stream.next_in = inputBuffer.baseAddress
+                stream.avail_in = UInt32(inputBuffer.count)
+                while true {
+                    let room = output.count - produced
+                    output.withUnsafeMutableBufferPointer { outputBuffer in
+                        stream.next_out = outputBuffer.baseAddress! + produced
+                        stream.avail_out = UInt32(room)
+                        let status = isal_deflate(&stream)
+                        precondition(status == COMP_OK, "isal_deflate failed: \(status)")
+                        produced += room - Int(stream.avail_out)
+                    }
+                    // Room left over: ISA-L wrote all it had (the flush, or the end of the stream, included).
+                    if stream.avail_out > 0 && stream.avail_in == 0 { break }
+                    output += [UInt8](repeating: 0, count: output.count / 2 + 1024)
+                }
+            }
+        }
+        output.removeSubrange(produced...)
+        return output
+    }
+
+    static func zlibDeflate(_ input: [UInt8], level: Int32, final: Bool) -> [UInt8] {
         var stream = z_stream()
         deflateInit2_(&stream, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
         defer { deflateEnd(&stream) }

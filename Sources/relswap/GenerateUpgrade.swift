@@ -49,6 +49,9 @@ struct GenerateUpgrade: ParsableCommand {
     @Option(help: ArgumentHelp("Where to write the archive (default: beside the current release).", valueName: "dir"))
     var output: String?
 
+    @Option(help: "How hard to compress the archive: fast (ISA-L level 1), default (ISA-L level 3, about gzip -6's size), best (zlib level 9, the smallest).")
+    var compression: Compression = .default
+
     @Flag(help: "Pack only the applications whose version changed.")
     var delta = false
 
@@ -86,7 +89,7 @@ struct GenerateUpgrade: ParsableCommand {
             throw ReleaseModelError(file: newRoot.path, message: "has no permanent version", hint: "pass --to-version")
         }
         let outputDirectory = output.map { CommandSupport.absolute($0) } ?? parent
-        let result = try UpgradeBuilder.build(newRoot: newRoot, version: version, bases: bases, outputDirectory: outputDirectory, delta: delta)
+        let result = try UpgradeBuilder.build(newRoot: newRoot, version: version, bases: bases, outputDirectory: outputDirectory, delta: delta, compression: compression)
         for warning in result.warnings { CommandSupport.warn("generate-upgrade", warning) }
         let (archivePath, relupPath) = (result.archivePath, result.relupPath)
         if common.json {
@@ -113,3 +116,5 @@ struct GenerateUpgrade: ParsableCommand {
         }
     }
 }
+
+extension Compression: ExpressibleByArgument {}

@@ -3,11 +3,12 @@ import SystemSupport
 import TestSupport
 import Testing
 
-/// gzip made on every core: one member, read back whole by zlib and by OTP's zlib:gunzip/1 (as erl_tar reads it).
+/// gzip made on every core, by ISA-L (fast, default) or zlib (best): one member, read back whole by zlib, by
+/// `gzip -t` and by OTP's zlib:gunzip/1 (as erl_tar reads it).
 @Suite struct ParallelGzipTests {
-    static func compress(_ input: [UInt8]) throws -> [UInt8] {
+    static func compress(_ input: [UInt8], _ compression: Compression = .default) throws -> [UInt8] {
         var output = [UInt8]()
-        let gzip = try ParallelGzip { output += $0 }
+        let gzip = try ParallelGzip(compression: compression) { output += $0 }
         // Fed in uneven slices, as libarchive's callback feeds it.
         var offset = 0, slice = 1
         while offset < input.count {
@@ -22,25 +23,42 @@ import Testing
 
     static let sizes = [0, 1, ParallelGzip.pieceSize - 1, ParallelGzip.pieceSize, ParallelGzip.pieceSize + 1, 9 * ParallelGzip.pieceSize + 12_345]
 
-    @Test(arguments: sizes)
-    func piecesJoinIntoOneStream(size: Int) throws {
+    @Test(arguments: sizes, Compression.allCases)
+    func piecesJoinIntoOneStream(size: Int, compression: Compression) throws {
         var random = SeededRandom(seed: UInt64(size) + 1)
         // Text-like data with repeats, so that the pieces compress.
         let words = (0..<500).map { _ in Array("w\(UInt32.random(in: 0...9999, using: &random)) ".utf8) }
         var input = [UInt8]()
         while input.count < size { input += words[Int.random(in: 0..<words.count, using: &random)] }
         input = Array(input.prefix(size))
-        let compressed = try Self.compress(input)
+        let compressed = try Self.compress(input, compression)
         #expect(try Zlib.inflate(compressed, container: .gzip, limit: size + 1) == input)
-        #expect(try Self.compress(input) == compressed, "the same bytes every time")
+        #expect(try Self.compress(input, compression) == compressed, "the same bytes every time")
     }
 
-    @Test func otpsGunzipReadsItWhole() throws {
+    /// Random bytes do not compress: the deflate output is larger than its input, in every piece.
+    @Test(arguments: Compression.allCases)
+    func incompressibleInputGrowsAndStillReadsBack(compression: Compression) throws {
+        var random = SeededRandom(seed: 99)
+        let input = (0..<(3 * ParallelGzip.pieceSize + 5)).map { _ in UInt8.random(in: 0...255, using: &random) }
+        let compressed = try Self.compress(input, compression)
+        #expect(compressed.count > input.count)
+        #expect(try Zlib.inflate(compressed, container: .gzip, limit: input.count + 1) == input)
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("random.gz")
+        try Data(compressed).write(to: file)
+        let tested = try ErlangOracle.runCapturing(try ErlangOracle.executable("gzip"), ["-t", file.path])
+        #expect(tested.status == 0, "gzip -t: \(tested.standardError)")
+    }
+
+    @Test(arguments: Compression.allCases)
+    func otpsGunzipReadsItWhole(compression: Compression) throws {
         let input = Array((0..<(5 * ParallelGzip.pieceSize + 77)).map { UInt8(truncatingIfNeeded: $0 * 31 / 7) })
         let directory = try ErlangOracle.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("data.gz")
-        try Data(try Self.compress(input)).write(to: file)
+        try Data(try Self.compress(input, compression)).write(to: file)
         let raw = directory.appendingPathComponent("data.raw")
         try Data(input).write(to: raw)
         let answer = try ErlangOracle.evaluate("""

@@ -57,6 +57,36 @@ import Testing
         #expect(relup.count == 1 && relup[0].tupleElements?.first == "2")
     }
 
+    /// Every --compression writes one gzip stream that gzip -t, erl_tar (extracting every file, as release_handler
+    /// does) and zlib read, holding the same files; best is the smallest, fast is no smaller than default.
+    @Test func everyCompressionIsReadByGzipAndErlTar() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (old, new) = try Self.counterPair(in: directory)
+        var sizes = [String: Int](), listings = [String: String]()
+        for mode in ["fast", "default", "best"] {
+            let out = directory.appendingPathComponent(mode)
+            let result = try Products.run("relswap", ["generate-upgrade", "--previous", old.path, "--current", new.path, "--output", out.path,
+                                                      "--compression", mode])
+            #expect(result.status == 0, "\(result.standardError)")
+            let archive = out.appendingPathComponent("counter_2.tar.gz")
+            sizes[mode] = try FileManager.default.attributesOfItem(atPath: archive.path)[.size] as? Int
+            let tested = try ErlangOracle.runCapturing(try ErlangOracle.executable("gzip"), ["-t", archive.path])
+            #expect(tested.status == 0, "gzip -t (\(mode)): \(tested.standardError)")
+            let extracted = out.appendingPathComponent("x")
+            listings[mode] = try ErlangOracle.evaluate("""
+                ok = erl_tar:extract("\(archive.path)", [compressed, {cwd, "\(extracted.path)"}]), \
+                Files = lists:sort(filelib:wildcard("**", "\(extracted.path)")), \
+                [io:format("~s ~p~n", [F, erlang:md5(element(2, file:read_file(filename:join("\(extracted.path)", F))))]) || F <- Files, filelib:is_regular(filename:join("\(extracted.path)", F))]
+                """)
+        }
+        #expect(listings["fast"] == listings["default"] && listings["best"] == listings["default"], "the same files, byte for byte")
+        #expect((listings["default"] ?? "").contains("lib/counter-2/ebin/counter.beam"))
+        #expect(sizes["best"]! < sizes["default"]! && sizes["default"]! <= sizes["fast"]!, "\(sizes)")
+        let wrong = try Products.run("relswap", ["generate-upgrade", "--previous", old.path, "--current", new.path, "--compression", "zstd"])
+        #expect(wrong.status == 64 && wrong.standardError.contains("zstd"), "\(wrong.standardError)")
+    }
+
     /// OTP's own release is named "Erlang/OTP": such a name cannot be a file name, so the package is named after
     /// the .rel file, as systools:make_tar names its archives, and release_handler finds its .rel by that name.
     @Test func aReleaseNameWithASlashPacksUnderTheRelFileName() throws {
