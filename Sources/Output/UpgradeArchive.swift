@@ -95,10 +95,17 @@ public struct UpgradeArchive {
         let descriptor: Int32
         var gzip: ParallelGzip?
         var failure: Error?
+        /// The archive's sha256 and size, taken from the bytes as they are written (not read back afterwards).
+        var hasher = SHA256()
+        var size = 0
+        /// One buffer for reading every file into the tar (a new one per file cost a 64 KiB clear each).
+        var readBuffer = [UInt8](repeating: 0, count: 64 * 1024)
 
         init(descriptor: Int32) { self.descriptor = descriptor }
 
         func writeAll(_ bytes: [UInt8]) throws {
+            hasher.update(data: bytes)
+            size += bytes.count
             var written = 0
             while written < bytes.count {
                 let count = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + written, bytes.count - written) }
@@ -164,7 +171,7 @@ public struct UpgradeArchive {
                     parent = (parent as NSString).deletingLastPathComponent
                 }
                 for directory in parents.reversed() { try writeHeader(archive, path: directory + "/", size: 0, directory: true, mode: 0o755, check: check) }
-                try writeFile(archive, entry, check: check)
+                try writeFile(archive, entry, buffer: &destination.readBuffer, check: check)
             }
             try check(archive_write_close(archive), "closing the archive")
             do {
@@ -180,7 +187,7 @@ public struct UpgradeArchive {
             FileTree.remove(temporary)
             throw error
         }
-        return try Self.digest(path)
+        return (destination.size, destination.hasher.finalize().map { String(format: "%02x", $0) }.joined())
     }
 
     private func writeHeader(_ archive: OpaquePointer, path: String, size: Int, directory: Bool, mode: UInt32,
@@ -197,14 +204,14 @@ public struct UpgradeArchive {
         try check(archive_write_header(archive, header), "adding \(path)")
     }
 
-    private func writeFile(_ archive: OpaquePointer, _ entry: Entry, check: (Int32, String) throws(OutputError) -> Void) throws(OutputError) {
+    private func writeFile(_ archive: OpaquePointer, _ entry: Entry, buffer: inout [UInt8],
+                           check: (Int32, String) throws(OutputError) -> Void) throws(OutputError) {
         guard let info = FileTree.status(entry.source) else { throw FileTree.systemError(entry.source, "read it") }
         let mode: UInt32 = (info.st_mode & 0o111) != 0 ? 0o755 : 0o644
         try writeHeader(archive, path: entry.path, size: Int(info.st_size), directory: false, mode: mode, check: check)
         let descriptor = open(entry.source, O_RDONLY)
         guard descriptor >= 0 else { throw FileTree.systemError(entry.source, "open it") }
         defer { close(descriptor) }
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
             let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
             if count < 0 {
@@ -219,22 +226,5 @@ public struct UpgradeArchive {
                 throw OutputError(path: entry.source, message: "could not add it to the archive: \(archive_error_string(archive).map { String(cString: $0) } ?? "short write")")
             }
         }
-    }
-
-    /// Size and sha256 (hex) of a file, read in pieces.
-    static func digest(_ path: String) throws(OutputError) -> (size: Int, sha256: String) {
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else { throw FileTree.systemError(path, "open it") }
-        defer { close(descriptor) }
-        var hasher = SHA256()
-        var size = 0
-        var buffer = [UInt8](repeating: 0, count: 256 * 1024)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-            if count <= 0 { break }
-            size += count
-            buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
-        }
-        return (size, hasher.finalize().map { String(format: "%02x", $0) }.joined())
     }
 }

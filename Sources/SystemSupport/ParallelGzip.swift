@@ -4,9 +4,10 @@ import Dispatch
 
 /// How hard an archive is compressed. All three write one ordinary gzip stream.
 package enum Compression: String, Sendable, CaseIterable {
-    /// ISA-L's igzip level 1: the fastest, about 1.1x to 1.2x the size of gzip -6.
+    /// ISA-L's igzip level 0: the least CPU, about 1.1x the size of gzip -6.
     case fast
-    /// ISA-L's igzip level 3: several times faster than zlib, about gzip -6's size.
+    /// ISA-L's igzip level 1: several times faster than zlib, a little smaller than gzip -6 (chosen by measurement:
+    /// levels 2 and 3 cost more time for 1 to 2 % less size; docs/performance.md).
     case `default`
     /// zlib level 9: the smallest, the slowest.
     case best
@@ -16,12 +17,13 @@ package enum Compression: String, Sendable, CaseIterable {
 /// one gzip member whose deflate data was made in independent pieces, each ended by a sync flush and the last
 /// by finish, as pigz does; the trailer's CRC-32 is combined from the pieces'.
 ///
-/// The pieces are deflated by Intel's ISA-L (`fast`, `default`: its igzip levels 1 and 3, which take a sync flush as
+/// The pieces are deflated by Intel's ISA-L (`fast`, `default`: its igzip levels 0 and 1, which take a sync flush as
 /// zlib does) or by zlib (`best`, level 9). libdeflate, also measured, compresses whole buffers only, each ending in
 /// a final block, so its pieces cannot be joined into one stream (docs/performance.md has the figures).
 ///
-/// Input is taken in pieces of `pieceSize` bytes and compressed a batch at a time (two per core), so memory
-/// stays bounded whatever the input's size. Output goes to `sink` in order. The header has no name and no
+/// Input is taken in pieces of `pieceSize` bytes and compressed a batch at a time (two per core) in the background,
+/// while the caller goes on producing the next batch (reading files, writing the tar): at most two batches are held,
+/// so memory stays bounded whatever the input's size. Output goes to `sink` in order. The header has no name and no
 /// time, so the same input always gives the same bytes.
 package final class ParallelGzip {
     package static let pieceSize = 256 * 1024
@@ -33,6 +35,13 @@ package final class ParallelGzip {
     private var current = [UInt8]()
     private var crc: uLong = crc32(0, nil, 0)
     private var length: UInt64 = 0
+    /// The batch being compressed in the background: its pieces, and its results once `done` is signalled.
+    private var inFlight: (pieces: [[UInt8]], results: BatchResults, done: DispatchGroup)?
+
+    /// Written by the background batch, read after its group is waited for.
+    private final class BatchResults: @unchecked Sendable {
+        var values = [([UInt8], uLong)]()
+    }
 
     package init(compression: Compression = .default, sink: @escaping ([UInt8]) throws -> Void) throws {
         self.sink = sink
@@ -47,7 +56,8 @@ package final class ParallelGzip {
         var offset = 0
         while offset < bytes.count {
             let take = min(Self.pieceSize - current.count, bytes.count - offset)
-            current.append(contentsOf: bytes[offset..<(offset + take)])
+            // A contiguous typed buffer: appended by one copy (a slice of raw bytes was appended byte by byte).
+            current.append(contentsOf: UnsafeBufferPointer(start: bytes.baseAddress!.advanced(by: offset).assumingMemoryBound(to: UInt8.self), count: take))
             offset += take
             if current.count == Self.pieceSize {
                 pending.append(current)
@@ -63,20 +73,34 @@ package final class ParallelGzip {
         if !current.isEmpty || pending.isEmpty { pending.append(current) }
         current = []
         try flush(last: true)
+        try collect()
         var trailer = [UInt8]()
         for shift in stride(from: 0, to: 32, by: 8) { trailer.append(UInt8(truncatingIfNeeded: UInt32(truncatingIfNeeded: crc) >> UInt32(shift))) }
         for shift in stride(from: 0, to: 32, by: 8) { trailer.append(UInt8(truncatingIfNeeded: length >> UInt64(shift))) }
         try sink(trailer)
     }
 
+    /// Starts compressing the pending pieces in the background, after writing out the batch before them.
     private func flush(last: Bool) throws {
         let pieces = pending
-        pending.removeAll(keepingCapacity: true)
-        let results = parallelMap(Array(pieces.enumerated())) { [compression] item in
-            (Self.deflate(item.element, compression: compression, final: last && item.offset == pieces.count - 1),
-             crc32(0, item.element, uInt(item.element.count)))
+        pending = []
+        try collect()
+        let results = BatchResults(), done = DispatchGroup()
+        DispatchQueue.global().async(group: done) { [compression] in
+            results.values = parallelMap(Array(pieces.enumerated())) { item in
+                (Self.deflate(item.element, compression: compression, final: last && item.offset == pieces.count - 1),
+                 crc32(0, item.element, uInt(item.element.count)))
+            }
         }
-        for (piece, result) in zip(pieces, results) {
+        inFlight = (pieces, results, done)
+    }
+
+    /// Waits for the batch in the background and writes its output, in order.
+    private func collect() throws {
+        guard let batch = inFlight else { return }
+        inFlight = nil
+        batch.done.wait()
+        for (piece, result) in zip(batch.pieces, batch.results.values) {
             crc = crc32_combine(crc, result.1, off_t(piece.count))
             length += UInt64(piece.count)
             try sink(result.0)
@@ -86,8 +110,8 @@ package final class ParallelGzip {
     /// Raw deflate of one piece: a sync flush ends all but the final piece, so the pieces join into one stream.
     static func deflate(_ input: [UInt8], compression: Compression, final: Bool) -> [UInt8] {
         switch compression {
-        case .fast: return isalDeflate(input, level: 1, final: final)
-        case .default: return isalDeflate(input, level: 3, final: final)
+        case .fast: return isalDeflate(input, level: 0, final: final)
+        case .default: return isalDeflate(input, level: 1, final: final)
         case .best: return zlibDeflate(input, level: 9, final: final)
         }
     }
@@ -101,7 +125,8 @@ package final class ParallelGzip {
         stream.gzip_flag = UInt16(IGZIP_DEFLATE)
         stream.end_of_stream = final ? 1 : 0
         stream.flush = UInt16(final ? NO_FLUSH : SYNC_FLUSH)
-        var levelBuffer = [UInt8](repeating: 0, count: relswap_isal_level_buffer_size(Int32(level)))
+        // Level 0 works without a buffer; an empty array still gives a pointer.
+        var levelBuffer = [UInt8](repeating: 0, count: max(1, relswap_isal_level_buffer_size(Int32(level))))
         var output = [UInt8](repeating: 0, count: input.count + input.count / 16 + 1024)
         var produced = 0
         var input = input

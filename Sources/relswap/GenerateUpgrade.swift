@@ -49,7 +49,7 @@ struct GenerateUpgrade: ParsableCommand {
     @Option(help: ArgumentHelp("Where to write the archive (default: beside the current release).", valueName: "dir"))
     var output: String?
 
-    @Option(help: "How hard to compress the archive: fast (ISA-L level 1), default (ISA-L level 3, about gzip -6's size), best (zlib level 9, the smallest).")
+    @Option(help: "How hard to compress the archive: fast (ISA-L level 0, about 1.1x gzip -6's size), default (ISA-L level 1, about gzip -6's size), best (zlib level 9, the smallest).")
     var compression: Compression = .default
 
     @Flag(help: "Pack only the applications whose version changed.")
