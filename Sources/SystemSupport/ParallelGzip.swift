@@ -38,10 +38,12 @@ package final class ParallelGzip {
     /// The batch being compressed in the background: its pieces, and its results once `done` is signalled.
     private var inFlight: (pieces: [[UInt8]], results: BatchResults, done: DispatchGroup)?
 
-    /// Written by the background batch, read after its group is waited for.
+    /// Written by the background pieces (each its own slot), read after the batch's group is waited for.
     private final class BatchResults: @unchecked Sendable {
-        var values = [([UInt8], uLong)]()
+        var values: [([UInt8], uLong)]
+        init(count: Int) { values = Array(repeating: ([], 0), count: count) }
     }
+
 
     package init(compression: Compression = .default, sink: @escaping ([UInt8]) throws -> Void) throws {
         self.sink = sink
@@ -85,12 +87,18 @@ package final class ParallelGzip {
         let pieces = pending
         pending = []
         try collect()
-        let results = BatchResults(), done = DispatchGroup()
-        DispatchQueue.global().async(group: done) { [compression] in
-            results.values = parallelMap(Array(pieces.enumerated())) { item in
-                (Self.deflate(item.element, compression: compression, final: last && item.offset == pieces.count - 1),
-                 crc32(0, item.element, uInt(item.element.count)))
+        let results = BatchResults(count: pieces.count), done = DispatchGroup()
+        // A thread per piece, not Dispatch: its pool is as wide as the machine has cores, and the caller (a Swift
+        // task, itself on that pool) holds one of them while it reads and tars, which left one core compressing.
+        for (index, piece) in pieces.enumerated() {
+            done.enter()
+            let thread = Thread { [compression] in
+                results.values[index] = (Self.deflate(piece, compression: compression, final: last && index == pieces.count - 1),
+                                         crc32(0, piece, uInt(piece.count)))
+                done.leave()
             }
+            thread.stackSize = 1 << 20
+            thread.start()
         }
         inFlight = (pieces, results, done)
     }
