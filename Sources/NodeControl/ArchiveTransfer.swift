@@ -25,7 +25,7 @@ public enum ArchiveTransfer {
             let end = min(offset + pieceSize, bytes.count)
             let answer = try await session.call("file", "write_file", [.text(part), .binary(Array(bytes[offset..<end])), .list([.atom("append"), .atom("binary")])])
             guard answer == .atom("ok") else {
-                _ = try? await session.call("file", "delete", [.text(part)])
+                await discard(&session, part)
                 throw AgentFailure(.unpack, "writing \(part) on the node (bytes \(offset) to \(end) of \(bytes.count)): \(TermWriter.render(answer)); is its disk full?")
             }
             if offset == 0, Failpoint.isSelected("transfer") { Failpoint.pause("transfer") }
@@ -36,7 +36,7 @@ public enum ArchiveTransfer {
         try await verify(&session, part: part, bytes: bytes)
         let renamed = try await session.call("file", "rename", [.text(part), .text(destination)])
         guard renamed == .atom("ok") else {
-            _ = try? await session.call("file", "delete", [.text(part)])
+            await discard(&session, part)
             throw AgentFailure(.unpack, "renaming \(part) to \(destination) on the node: \(TermWriter.render(renamed))")
         }
     }
@@ -64,12 +64,17 @@ public enum ArchiveTransfer {
             algorithm = "md5 (the node has no crypto application)"
             expected = Array(Insecure.MD5.hash(data: bytes))
         default:
-            _ = try? await session.call("file", "delete", [.text(part)])
+            await discard(&session, part)
             throw AgentFailure(.unpack, "the node could not read back \(part): \(TermWriter.render(answer))")
         }
         guard case .binary(let held)? = answer.tupleElements?.last, held == expected else {
-            _ = try? await session.call("file", "delete", [.text(part)])
+            await discard(&session, part)
             throw AgentFailure(.unpack, "the archive on the node is not the one sent: its \(algorithm) differs (\(part) deleted); the file was changed or cut during the transfer, run the command again")
         }
+    }
+
+    /// Deletes the part file (a leftover of an earlier run, or what a failed transfer wrote), whatever is there.
+    static func discard(_ session: inout NodeSession, _ part: String) async {
+        _ = try? await session.call("file", "delete", [.text(part)])
     }
 }

@@ -133,16 +133,16 @@ package final class ParallelGzip {
         stream.gzip_flag = UInt16(IGZIP_DEFLATE)
         stream.end_of_stream = final ? 1 : 0
         stream.flush = UInt16(final ? NO_FLUSH : SYNC_FLUSH)
-        // Level 0 works without a buffer; an empty array still gives a pointer.
+        // Level 0 needs no buffer (its size is 0); one byte keeps the pointer non-nil.
         var levelBuffer = [UInt8](repeating: 0, count: max(1, relswap_isal_level_buffer_size(Int32(level))))
         var output = [UInt8](repeating: 0, count: input.count + input.count / 16 + 1024)
         var produced = 0
-        var input = input
         levelBuffer.withUnsafeMutableBufferPointer { levelPointer in
-            input.withUnsafeMutableBufferPointer { inputBuffer in
+            input.withUnsafeBufferPointer { inputBuffer in
                 stream.level_buf = levelPointer.baseAddress
                 stream.level_buf_size = UInt32(levelPointer.count)
-                stream.next_in = inputBuffer.baseAddress
+                // The C field is not const; ISA-L only reads through it (a mutable copy of the piece cost a copy).
+                stream.next_in = UnsafeMutablePointer(mutating: inputBuffer.baseAddress)
                 stream.avail_in = UInt32(inputBuffer.count)
                 while true {
                     let room = output.count - produced
@@ -168,10 +168,10 @@ package final class ParallelGzip {
         deflateInit2_(&stream, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
         defer { deflateEnd(&stream) }
         var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(input.count))) + 16)
-        var input = input
-        let produced = input.withUnsafeMutableBufferPointer { inputBuffer in
+        let produced = input.withUnsafeBufferPointer { inputBuffer in
             output.withUnsafeMutableBufferPointer { outputBuffer in
-                stream.next_in = inputBuffer.baseAddress
+                // zlib only reads through next_in (it is not const in its header).
+                stream.next_in = UnsafeMutablePointer(mutating: inputBuffer.baseAddress)
                 stream.avail_in = uInt(inputBuffer.count)
                 stream.next_out = outputBuffer.baseAddress
                 stream.avail_out = uInt(outputBuffer.count)

@@ -36,6 +36,16 @@ struct EmulatorUpgradeTests {
         func startErlData() throws -> String {
             try String(contentsOf: root.appendingPathComponent("releases/start_erl.data"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         }
+
+        /// After a failed upgrade: the node runs the old emulator at version 1, which stays permanent (in
+        /// release_handler and in start_erl.data), and version 1's code answers; then it is stopped.
+        func expectBackOnTheOldRelease(_ nodes: NodeEnvironment) throws {
+            #expect(try eval("{erlang:system_info(version), element(2, init:script_id())}", nodes) == "{\"\(older.ertsVersion)\",\"1\"}")
+            #expect(try eval("[V || {_, V, _, permanent} <- release_handler:which_releases()]", nodes) == "[\"1\"]")
+            #expect(try startErlData() == "\(older.ertsVersion) 1")
+            #expect(try roundTrip("back") == "{\"user_id\":\"back\",\"password\":\"p\"}")
+            #expect(try script(["stop"], nodes).status == 0)
+        }
     }
 
     /// Version 1 compiled and generated with OTP 27 and its erts, version 2 with OTP 29's, both with heart; the
@@ -133,11 +143,7 @@ struct EmulatorUpgradeTests {
         #expect(upgrade.status == 6, "\(upgrade.standardOutput) \(upgrade.standardError)")
         #expect(upgrade.standardError.contains("the new emulator did not come up"), "\(upgrade.standardError)")
         // Back on OTP 27 at version 1, which stays permanent.
-        #expect(try pair.eval("{erlang:system_info(version), element(2, init:script_id())}", nodes) == "{\"\(pair.older.ertsVersion)\",\"1\"}")
-        #expect(try pair.eval("[V || {_, V, _, permanent} <- release_handler:which_releases()]", nodes) == "[\"1\"]")
-        #expect(try pair.startErlData() == "\(pair.older.ertsVersion) 1")
-        #expect(try pair.roundTrip("back") == "{\"user_id\":\"back\",\"password\":\"p\"}")
-        #expect(try pair.script(["stop"], nodes).status == 0)
+        try pair.expectBackOnTheOldRelease(nodes)
     }
 
     /// The new emulator comes up but the health check fails there: the agent reboots the node, which boots the
@@ -154,10 +160,6 @@ struct EmulatorUpgradeTests {
                                                          "--health-call", "init:get_status"], environment: nodes.environment)
         #expect(upgrade.status == 7, "\(upgrade.standardOutput) \(upgrade.standardError)")
         #expect(upgrade.standardError.contains("rolled back: the node rebooted into 1 on erts \(pair.older.ertsVersion)"), "\(upgrade.standardError)")
-        #expect(try pair.eval("{erlang:system_info(version), element(2, init:script_id())}", nodes) == "{\"\(pair.older.ertsVersion)\",\"1\"}")
-        #expect(try pair.eval("[V || {_, V, _, permanent} <- release_handler:which_releases()]", nodes) == "[\"1\"]")
-        #expect(try pair.startErlData() == "\(pair.older.ertsVersion) 1")
-        #expect(try pair.roundTrip("back") == "{\"user_id\":\"back\",\"password\":\"p\"}")
-        #expect(try pair.script(["stop"], nodes).status == 0)
+        try pair.expectBackOnTheOldRelease(nodes)
     }
 }

@@ -108,6 +108,12 @@ public enum ErlangOracle {
                               environment: ["HOME": directory.path])
     }
 
+    /// `{Version, Status}` of each release in `<root>/releases/RELEASES`, as OTP's `file:consult` reads the file, in
+    /// its order: `[{"2",permanent},{"1",old}]`. What a node wrote about itself, read without the tool under test.
+    public static func releaseStatuses(root: URL) throws -> String {
+        try evaluate("{ok, [Rs]} = file:consult(\"\(root.path)/releases/RELEASES\"), io:format(\"~p\", [[{V, S} || {release, _, V, _, _, S} <- Rs]])")
+    }
+
     /// `code:root_dir()` of the `erl` on PATH.
     /// The major release of the OTP on PATH (the oracle's).
     public static let otpRelease: Int = (try? evaluate("io:format(\"~s\", [erlang:system_info(otp_release)])")).flatMap { Int($0) } ?? 0
