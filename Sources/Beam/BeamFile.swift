@@ -117,7 +117,8 @@ public struct BeamFile: Sendable {
     /// Where each atom's bytes are (atom 1 first), without making strings of them. A Latin-1 `Atom` table's bytes
     /// are not UTF-8: callers comparing with UTF-8 text see a non-ASCII Latin-1 atom as different, which only
     /// pre-OTP 20 beams have.
-    func atomRanges() throws(BeamError) -> [Range<Int>] {
+    /// `limit` stops after that many atoms (the table's count is still checked against its size).
+    func atomRanges(limit: Int = .max) throws(BeamError) -> [Range<Int>] {
         let id = chunk("AtU8") != nil ? "AtU8" : "Atom"
         guard let chunk = chunk(id) else { throw BeamError(path: path, reason: .missingChunk(id: id)) }
         var reader = ByteReader(bytes, offset: chunk.offset, end: chunk.offset + chunk.size)
@@ -126,8 +127,8 @@ public struct BeamFile: Sendable {
         let count = compact ? Int(-Int64(Int32(bitPattern: rawCount))) : Int(rawCount)
         guard count <= reader.remaining else { throw invalid(id, "declares \(count) atoms in \(reader.remaining) bytes") }
         var ranges = [Range<Int>]()
-        ranges.reserveCapacity(count)
-        for number in stride(from: 1, through: count, by: 1) {
+        ranges.reserveCapacity(min(count, limit))
+        for number in stride(from: 1, through: min(count, limit), by: 1) {
             guard let first = reader.readByte() else { throw invalid(id, "atom \(number) is cut short") }
             var length = Int(first)
             if compact {
@@ -169,8 +170,12 @@ public struct BeamFile: Sendable {
     }
 
     /// The module name: atom 1 of the atom table.
+    /// Only that atom is decoded: comparing thousands of beams asks for their names, not their whole tables.
     public func moduleName() throws(BeamError) -> String {
-        guard let name = try atoms().first else { throw invalid(chunk("AtU8") != nil ? "AtU8" : "Atom", "the atom table is empty") }
+        let id = chunk("AtU8") != nil ? "AtU8" : "Atom"
+        guard let range = try atomRanges(limit: 1).first else { throw invalid(id, "the atom table is empty") }
+        if id == "Atom" { return String(String.UnicodeScalarView(bytes[range].map { Unicode.Scalar($0) })) }
+        guard let name = String(validating: bytes[range], as: UTF8.self) else { throw invalid(id, "atom 1 is not valid UTF-8") }
         return name
     }
 }

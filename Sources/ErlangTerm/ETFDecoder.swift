@@ -14,8 +14,8 @@ struct ETFDecoder {
     /// few megabytes of input and gigabytes of terms.
     static let maximumTerms = 8 << 20
 
-    private var reader: ByteReader
-    private var depth = 0
+    var reader: ByteReader
+    var depth = 0
     private var termCount = 0
     /// Added to offsets in errors, for terms that were inflated from a compressed envelope.
     private let offsetBase: Int
@@ -26,6 +26,12 @@ struct ETFDecoder {
     }
 
     static func decodeWhole(_ bytes: [UInt8]) throws(ErlangTermError) -> Term {
+        var decoder = try opening(bytes)
+        return try decoder.decodeTerm()
+    }
+
+    /// A decoder at the start of the term in `bytes` (after the version byte), inflated first if it is compressed.
+    static func opening(_ bytes: [UInt8]) throws(ErlangTermError) -> ETFDecoder {
         var outer = ByteReader(bytes)
         guard let magic = outer.readByte() else { throw failure(0, "empty input; expected the version byte 131") }
         guard magic == ExternalTermFormat.versionMagic else {
@@ -49,12 +55,10 @@ struct ETFDecoder {
             guard inflated.count == Int(size) else {
                 throw failure(6, "compressed term inflates to \(inflated.count) bytes, not the declared \(size)")
             }
-            var inner = ETFDecoder(inflated, offsetBase: 6)
-            return try inner.decodeTerm()
+            return ETFDecoder(inflated, offsetBase: 6)
         }
         // Like binary_to_term/1, bytes after the term are ignored.
-        var decoder = ETFDecoder(bytes, offset: 1)
-        return try decoder.decodeTerm()
+        return ETFDecoder(bytes, offset: 1)
     }
 
     static func decodePrefix(_ bytes: [UInt8]) throws(ErlangTermError) -> (Term, Int) {
@@ -72,36 +76,36 @@ struct ETFDecoder {
         ErlangTermError(file: nil, location: .byte(offset), message: message, hint: hint)
     }
 
-    private func failure(_ message: String, at offset: Int? = nil) -> ErlangTermError {
+    func failure(_ message: String, at offset: Int? = nil) -> ErlangTermError {
         ETFDecoder.failure(offsetBase + (offset ?? reader.offset), message)
     }
 
-    private func truncated(_ what: String) -> ErlangTermError {
+    func truncated(_ what: String) -> ErlangTermError {
         failure("truncated \(what): input ends at byte \(offsetBase + reader.bytes.count)")
     }
 
-    private mutating func byte(_ what: String) throws(ErlangTermError) -> UInt8 {
+    mutating func byte(_ what: String) throws(ErlangTermError) -> UInt8 {
         guard let value = reader.readByte() else { throw truncated(what) }
         return value
     }
 
-    private mutating func u16(_ what: String) throws(ErlangTermError) -> Int {
+    mutating func u16(_ what: String) throws(ErlangTermError) -> Int {
         guard let value = reader.readInteger(as: UInt16.self) else { throw truncated(what) }
         return Int(value)
     }
 
-    private mutating func u32(_ what: String) throws(ErlangTermError) -> UInt32 {
+    mutating func u32(_ what: String) throws(ErlangTermError) -> UInt32 {
         guard let value = reader.readInteger(as: UInt32.self) else { throw truncated(what) }
         return value
     }
 
-    private mutating func bytes(_ count: Int, _ what: String) throws(ErlangTermError) -> ArraySlice<UInt8> {
+    mutating func bytes(_ count: Int, _ what: String) throws(ErlangTermError) -> ArraySlice<UInt8> {
         guard let value = reader.readBytes(count) else { throw truncated(what) }
         return value
     }
 
     /// Checks a declared element count against the bytes left: every element takes at least `minimumSize` bytes.
-    private func checkCount(_ count: Int, minimumSize: Int, _ what: String) throws(ErlangTermError) {
+    func checkCount(_ count: Int, minimumSize: Int, _ what: String) throws(ErlangTermError) {
         guard count <= reader.remaining / minimumSize else {
             throw failure("\(what) declares \(count) elements but only \(reader.remaining) bytes remain")
         }
@@ -257,9 +261,12 @@ struct ETFDecoder {
         }
     }
 
-    private mutating func atomBody(tag: UInt8, at tagOffset: Int) throws(ErlangTermError) -> String {
+    mutating func atomBody(tag: UInt8, at tagOffset: Int) throws(ErlangTermError) -> String {
         let length = (tag == Tag.smallAtom || tag == Tag.smallAtomUTF8) ? Int(try byte("atom length")) : try u16("atom length")
         let text = try bytes(length, "atom")
+        // Most atoms are ASCII, which is the same text in Latin-1 and UTF-8, at most 255 characters by the length
+        // check alone: no scalar-by-scalar decoding or count (abstract code is mostly atoms; this was its hot spot).
+        if length <= 255, text.allSatisfy({ $0 < 0x80 }) { return String(decoding: text, as: UTF8.self) }
         let name: String
         if tag == Tag.atom || tag == Tag.smallAtom {
             name = String(String.UnicodeScalarView(text.map { Unicode.Scalar($0) }))

@@ -73,13 +73,25 @@ public enum AppupPlanner {
         }
         let removed = old.release.applications.filter { !newNames.contains($0.name) }.map { ($0.name, $0.version) }
 
-        // Unchanged versions must hold unchanged code: release_handler would not load it.
-        var warnings = [AppupWarning]()
-        for (name, version) in unchanged {
+        // Every comparison, of both kinds below, in one parallel pass.
+        let sameVersion = unchanged.compactMap { name, version -> ModuleComparison? in
             let oldDirectory = old.root.applicationDirectory(name, version: version)
             let newDirectory = new.root.applicationDirectory(name, version: version)
-            if URL(fileURLWithPath: oldDirectory).standardizedFileURL == URL(fileURLWithPath: newDirectory).standardizedFileURL { continue }
-            let diff = try compareModules(application: name, oldDirectory: oldDirectory, oldVersion: version, newDirectory: newDirectory, newVersion: version)
+            if URL(fileURLWithPath: oldDirectory).standardizedFileURL == URL(fileURLWithPath: newDirectory).standardizedFileURL { return nil }
+            return ModuleComparison(application: name, oldDirectory: oldDirectory, newDirectory: newDirectory)
+        }
+        let upgradedComparisons = upgradedEntries.map { name, fromVersion, toVersion in
+            ModuleComparison(application: name, oldDirectory: old.root.applicationDirectory(name, version: fromVersion),
+                             newDirectory: new.root.applicationDirectory(name, version: toVersion), recordImports: options.findRisks)
+        }
+        let diffs = try compareModules(sameVersion + upgradedComparisons)
+
+        // Unchanged versions must hold unchanged code: release_handler would not load it.
+        var warnings = [AppupWarning]()
+        for (comparison, result) in zip(sameVersion, diffs) {
+            let name = comparison.application, newDirectory = comparison.newDirectory
+            let version = unchanged.first { $0.name == name }!.version
+            let diff = try result.get()
             let changed = diff.added + diff.deleted + diff.changed.map(\.module)
             if !changed.isEmpty {
                 let list = changed.sorted().joined(separator: ", ")
@@ -95,11 +107,9 @@ public enum AppupPlanner {
 
         var upgraded = [AppupPlan.Application]()
         var riskInputs = [RiskFinder.Upgraded]()
-        for (name, fromVersion, toVersion) in upgradedEntries {
-            let oldDirectory = old.root.applicationDirectory(name, version: fromVersion)
-            let newDirectory = new.root.applicationDirectory(name, version: toVersion)
-            let diff = try compareModules(application: name, oldDirectory: oldDirectory, oldVersion: fromVersion, newDirectory: newDirectory,
-                                          newVersion: toVersion, recordImports: options.findRisks)
+        for ((name, fromVersion, toVersion), (comparison, result)) in zip(upgradedEntries, zip(upgradedComparisons, diffs.dropFirst(sameVersion.count))) {
+            let oldDirectory = comparison.oldDirectory, newDirectory = comparison.newDirectory
+            let diff = try result.get()
             riskInputs.append(RiskFinder.Upgraded(name: name, diff: diff, oldDirectory: oldDirectory, newDirectory: newDirectory))
             // Warnings about generated instructions count only if those instructions are used.
             var generatedWarnings = [AppupWarning]()
@@ -245,18 +255,7 @@ public enum AppupPlanner {
         return appup
     }
 
-    // MARK: - MODULE DIFF (by beam_lib:md5, in parallel)
-
-    struct ModuleDiff: Sendable {
-        var added: [String]
-        var deleted: [String]
-        /// Changed modules with their new and old beams.
-        var changed: [(module: String, new: BeamModule, old: BeamModule)]
-        var noiseOnly: [String]
-        /// For every module of the new version whose beam the comparison read: the modules it imports from. The
-        /// risk check for calls that break reads no beam again for a module known here not to call the watched ones.
-        var importedModules = [String: Set<String>]()
-    }
+    // MARK: - MODULE DIFF (ModuleComparison.swift)
 
     static func applicationResource(_ directory: String, _ name: String) throws(PlanningError) -> ApplicationResource {
         do {
@@ -264,68 +263,6 @@ public enum AppupPlanner {
         } catch {
             throw PlanningError(file: error.file, message: error.message, hint: error.hint)
         }
-    }
-
-    /// - Parameter recordImports: keep what each new beam imports from (`ModuleDiff.importedModules`), for the risk checks.
-    static func compareModules(application: String, oldDirectory: String, oldVersion: String, newDirectory: String,
-                               newVersion: String, recordImports: Bool = false) throws(PlanningError) -> ModuleDiff {
-        let oldModules = try applicationResource(oldDirectory, application).modules
-        let newModules = try applicationResource(newDirectory, application).modules
-        let oldSet = Set(oldModules), newSet = Set(newModules)
-        let both = newModules.filter { oldSet.contains($0) }
-        enum Comparison: Sendable {
-            case same(imports: Set<String>), noise(imports: Set<String>), changed(BeamModule, BeamModule), failed(String)
-        }
-        let comparisons = parallelMap(both) { module -> Comparison in
-            let oldPath = "\(oldDirectory)/ebin/\(module).beam"
-            let newPath = "\(newDirectory)/ebin/\(module).beam"
-            do throws(BeamError) {
-                let oldFile = try BeamFile(path: oldPath), newFile = try BeamFile(path: newPath)
-                for (file, path) in [(oldFile, oldPath), (newFile, newPath)] {
-                    let inside = try file.moduleName()
-                    if inside != module { return .failed("\(path): holds module \(inside), not \(module); rebuild the application (a module's beam is <module>.beam)") }
-                }
-                let imports = recordImports ? try BeamModule.importedModules(of: newFile) : []
-                if oldFile.bytes == newFile.bytes { return .same(imports: imports) }
-                if try oldFile.md5() == newFile.md5() { return .noise(imports: imports) }
-                return .changed(try BeamModule(file: newFile), try BeamModule(file: oldFile))
-            } catch {
-                return .failed(error.description)
-            }
-        }
-        var changed = [(module: String, new: BeamModule, old: BeamModule)](), noise = [String]()
-        var importedModules = [String: Set<String>]()
-        for (module, comparison) in zip(both, comparisons) {
-            switch comparison {
-            case .same(let imports): if recordImports { importedModules[module] = imports }
-            case .noise(let imports):
-                noise.append(module)
-                if recordImports { importedModules[module] = imports }
-            case .changed(let new, let old):
-                changed.append((module, new, old))
-                if recordImports { importedModules[module] = Set(new.imports.map(\.module)) }
-            case .failed(let message): throw PlanningError(message: message)
-            }
-        }
-        // Added modules must have a readable beam too: they are loaded by the upgrade.
-        let added = newModules.filter { !oldSet.contains($0) }
-        for module in added {
-            let path = "\(newDirectory)/ebin/\(module).beam"
-            let inside: String
-            do {
-                let file = try BeamFile(path: path)
-                _ = try file.md5()
-                inside = try file.moduleName()
-                if recordImports { importedModules[module] = try BeamModule.importedModules(of: file) }
-            } catch {
-                throw PlanningError(message: error.description)
-            }
-            if inside != module {
-                throw PlanningError(file: path, message: "holds module \(inside), not \(module)", hint: "rebuild the application (a module's beam is <module>.beam)")
-            }
-        }
-        return ModuleDiff(added: added.sorted(), deleted: oldModules.filter { !newSet.contains($0) }.sorted(),
-                          changed: changed.sorted { $0.module < $1.module }, noiseOnly: noise.sorted(), importedModules: importedModules)
     }
 
     // MARK: - INSTRUCTIONS (choice, dependencies, order, downgrade)

@@ -19,7 +19,7 @@ public struct DebugInfoSource: Sendable {
         let digests = parallelMap(paths) { path -> [UInt8]? in
             // A beam without debug info is no source of it.
             guard let file = try? BeamFile(path: path) else { return nil }
-            if case .unavailable = file.debugInfo() { return nil }
+            if case .unavailable = file.debugInfo(functions: [], attributes: []) { return nil }
             return try? file.md5()
         }
         var index = [[UInt8]: String]()
@@ -27,11 +27,12 @@ public struct DebugInfoSource: Sendable {
         byMD5 = index
     }
 
-    /// The debug info of `beam`: its own, else that of a beam with the same md5 from the directories.
-    func debugInfo(of beam: BeamModule) -> DebugInfo {
+    /// The debug info of `beam`: its own, else that of a beam with the same md5 from the directories; with
+    /// `functions` and `attributes`, only those (see `BeamFile.debugInfo`).
+    func debugInfo(of beam: BeamModule, functions: Set<String>? = nil, attributes: Set<String>? = nil) -> DebugInfo {
         guard let file = try? BeamFile(path: beam.path) else { return .unavailable(reason: "it cannot be read") }
-        let own = file.debugInfo()
-        if case .unavailable = own, let other = byMD5[beam.md5], let source = try? BeamFile(path: other) { return source.debugInfo() }
+        let own = file.debugInfo(functions: functions, attributes: attributes)
+        if case .unavailable = own, let other = byMD5[beam.md5], let source = try? BeamFile(path: other) { return source.debugInfo(functions: functions, attributes: attributes) }
         return own
     }
 }

@@ -41,27 +41,28 @@ enum RiskFinder {
             let isProcess = change.new.behaviours.contains(where: AppupPlanner.processBehaviours.contains)
                 || change.old.behaviours.contains(where: AppupPlanner.processBehaviours.contains)
             guard isProcess else { continue }
-            let newInfo = source.debugInfo(of: change.new)
+            // The state checks read code_change, and the records only of a module without one: each read decodes only
+            // those forms (an included header can bring hundreds of records into every module).
+            let newInfo = source.debugInfo(of: change.new, functions: ["code_change"], attributes: [])
             if case .unavailable(let reason) = newInfo {
                 risks.append(unknown(application.name, change.module, reason))
                 continue
             }
-            let oldInfo = source.debugInfo(of: change.old)
-            if case .unavailable(let reason) = oldInfo {
+            if case .unavailable(let reason) = source.debugInfo(of: change.old, functions: [], attributes: []) {
                 risks.append(unknown(application.name, change.module, "the old beam: \(reason)"))
                 continue
             }
-            let newCode = AbstractCode(newInfo), oldCode = AbstractCode(oldInfo)
-            let codeChange = newCode.codeChangeHeads()
-            if codeChange == nil {
-                for (record, fields) in newCode.records().sorted(by: { $0.key < $1.key }) {
-                    guard let before = oldCode.records()[record], before != fields else { continue }
-                    risks.append(UpgradeRisk(code: "state_changed", level: .error, application: application.name, module: change.module,
-                                             seen: "\(recordLabel(record)) went from {\(before.joined(separator: ", "))} to {\(fields.joined(separator: ", "))}, and \(change.module) has no code_change to move its processes' state on",
-                                             fix: "add code_change that converts the old state (and use {update, \(change.module), {advanced, Extra}}), or accept with --accept state_changed:\(change.module)"))
-                }
-            } else if let heads = codeChange {
+            if let heads = AbstractCode(newInfo).codeChangeHeads() {
                 risks += codeChangeMatch(application.name, change, heads: heads)
+                continue
+            }
+            let newRecords = AbstractCode(source.debugInfo(of: change.new, functions: [], attributes: ["record"])).records()
+            let oldRecords = AbstractCode(source.debugInfo(of: change.old, functions: [], attributes: ["record"])).records()
+            for (record, fields) in newRecords.sorted(by: { $0.key < $1.key }) {
+                guard let before = oldRecords[record], before != fields else { continue }
+                risks.append(UpgradeRisk(code: "state_changed", level: .error, application: application.name, module: change.module,
+                                         seen: "\(recordLabel(record)) went from {\(before.joined(separator: ", "))} to {\(fields.joined(separator: ", "))}, and \(change.module) has no code_change to move its processes' state on",
+                                         fix: "add code_change that converts the old state (and use {update, \(change.module), {advanced, Extra}}), or accept with --accept state_changed:\(change.module)"))
             }
         }
         return risks

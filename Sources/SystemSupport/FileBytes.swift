@@ -13,9 +13,10 @@ package struct FileReadError: Error, Sendable, Equatable {
 /// Reads a whole file with one `fstat` and as few `read` calls as it takes, into a new array:
 /// no Foundation `Data` in between, which matters when thousands of beams are read.
 package enum FileBytes {
-    package static func read(_ path: String) throws(FileReadError) -> [UInt8] {
+    /// `directory` (a descriptor of an open directory, see `openDirectory`) makes `path` relative to it.
+    package static func read(_ path: String, relativeTo directory: Int32 = AT_FDCWD) throws(FileReadError) -> [UInt8] {
         // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below, as any special file).
-        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        let descriptor = openat(directory, path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard descriptor >= 0 else { throw FileReadError(reason: String(cString: strerror(errno)), isDirectory: false) }
         defer { close(descriptor) }
         var status = stat()
@@ -62,6 +63,17 @@ package enum FileBytes {
             }
             initialized = filled
         }
+    }
+
+    /// A descriptor of `directory` for the `relativeTo:` readers, or nil if it cannot be opened (read the full
+    /// paths then, so that the error is the file's). The caller closes it with `closeDirectory`.
+    package static func openDirectory(_ directory: String) -> Int32? {
+        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        return descriptor >= 0 ? descriptor : nil
+    }
+
+    package static func closeDirectory(_ descriptor: Int32) {
+        close(descriptor)
     }
 
     /// Runs `body` with a descriptor of `directory` (or `AT_FDCWD` if it cannot be opened, so that relative reads
