@@ -98,3 +98,38 @@ import Testing
         #expect(first.exports(_: "code_change", arity: 3))
     }
 }
+
+/// Abstract code read whole and read in part (the forms the risk checks use: `code_change` and the records), against
+/// `beam_lib:chunks(F, [abstract_code])` and the same cut made in Erlang, for every OTP beam that carries it.
+@Suite struct DebugInfoOracleTests {
+    @Test func abstractCodeWholeAndSelectedMatchesBeamLib() throws {
+        let root = try ErlangOracle.otpRoot()
+        let beams = ErlangOracle.files(under: root) { $0.hasSuffix(".beam") }.filter { $0.contains("/stdlib-") }
+        let answers = try ErlangOracle.ask("abstract", items: beams)
+        try #require(answers.count == beams.count)
+        var compared = 0, mismatches = 0
+        for (path, answer) in zip(beams, answers) where mismatches < 5 {
+            let expected = try ErlangOracle.term(fromHex: answer)
+            let file = try BeamFile(path: path)
+            guard let pair = expected.tupleElements, pair.count == 2 else {
+                if case .erlang = file.debugInfo() { Issue.record("\(path): beam_lib finds no abstract code, we do") }
+                continue
+            }
+            compared += 1
+            guard case .erlang(let whole) = file.debugInfo(),
+                  case .erlang(let selected) = file.debugInfo(functions: ["code_change"], attributes: ["record"]),
+                  case .erlang(let bare) = file.debugInfo(functions: [], attributes: []) else {
+                Issue.record("\(path): beam_lib reads abstract code, we read none")
+                mismatches += 1
+                continue
+            }
+            if Term.list(whole) != pair[0] { mismatches += 1; Issue.record("\(path): the whole forms differ from beam_lib's") }
+            if Term.list(selected) != pair[1] { mismatches += 1; Issue.record("\(path): the selected forms differ from beam_lib's, cut in Erlang") }
+            // Nothing is wanted: only the forms that are neither functions nor attributes are left.
+            let neither = whole.filter { !["function", "attribute"].contains($0.tupleElements?.first?.atomValue ?? "") }
+            if bare != neither { mismatches += 1; Issue.record("\(path): with no function or attribute wanted, \(bare.count) forms are left, not \(neither.count)") }
+        }
+        // stdlib is compiled with debug_info (gen_server, supervisor and friends have code_change and records).
+        #expect(compared >= 50, "only \(compared) stdlib beams carry abstract code")
+    }
+}

@@ -16,9 +16,21 @@ main([Command, Input, Output]) ->
 hex(Term) -> binary:encode_hex(term_to_binary(Term)).
 hex2(Term) -> binary:encode_hex(term_to_binary(Term, [{minor_version, 2}])).
 
+wanted_form({function, _, Name, _, _}) -> Name =:= code_change;
+wanted_form({attribute, _, Name, _}) -> Name =:= record;
+wanted_form(_) -> true.
+
 %% beam_lib's view of each file: {Module, MD5, Exports, Imports, Attributes, CompileInfo}.
 run("beams", Paths) ->
     [hex(beam_info(P)) || P <- Paths];
+%% beam_lib's abstract code of each file, whole and cut to what the risk checks read (code_change, the records,
+%% every form that is neither a function nor an attribute): {Forms, Selected}, or none without abstract code.
+run("abstract", Paths) ->
+    [hex(case beam_lib:chunks(P, [abstract_code]) of
+             {ok, {_, [{abstract_code, {raw_abstract_v1, Forms}}]}} ->
+                 {Forms, [F || F <- Forms, wanted_form(F)]};
+             _ -> none
+         end) || P <- Paths];
 %% file:consult/1 of each file.
 run("consult", Paths) ->
     [hex(file:consult(P)) || P <- Paths];
