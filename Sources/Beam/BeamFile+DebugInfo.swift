@@ -24,6 +24,18 @@ extension BeamFile {
     ///     one function (`code_change`) and the records of a large module spent nearly all its time building and
     ///     freeing the rest.
     public func debugInfo(functions: Set<String>? = nil, attributes: Set<String>? = nil) -> DebugInfo {
+        readDebugInfo(functions: functions, attributes: attributes, probe: false)
+    }
+
+    /// Why the module has no abstract code, or nil if it has some: the chunk's head is read (inflated when
+    /// compressed), not its forms.
+    public func debugInfoUnavailability() -> String? {
+        if case .unavailable(let reason) = readDebugInfo(functions: [], attributes: [], probe: true) { return reason }
+        return nil
+    }
+
+    /// With `probe`, stops where the forms (or Elixir's map) begin, and gives none of them.
+    private func readDebugInfo(functions: Set<String>?, attributes: Set<String>?, probe: Bool) -> DebugInfo {
         let erlangForm = { (cursor: inout ExternalTermFormat.Cursor) throws(ErlangTermError) -> Bool in
             try Self.wantedErlangForm(&cursor, functions: functions, attributes: attributes)
         }
@@ -42,6 +54,9 @@ extension BeamFile {
                     if let atom = try cursor.atom() {
                         return .unavailable(reason: atom == "none" ? "it was compiled without debug_info" : "its abstract code is not a list of forms")
                     }
+                    let mark = cursor.mark
+                    if probe, try cursor.listHeader() != nil { return .erlang(forms: []) }
+                    cursor.rewind(to: mark)
                     guard let forms = try Self.selected(&cursor, wanted: erlangForm) else {
                         return .unavailable(reason: "its abstract code is not a list of forms")
                     }
@@ -49,6 +64,7 @@ extension BeamFile {
                 case "elixir_erl":
                     let notElixir = DebugInfo.unavailable(reason: "its elixir_erl data is not {elixir_v1, Map, Specs}")
                     guard try cursor.tupleHeader() == 3, try cursor.atom() == "elixir_v1", let count = try cursor.mapHeader() else { return notElixir }
+                    if probe { return .elixir(definitions: [], module: []) }
                     var entries = [MapEntry](), definitions = [Term]()
                     for _ in 0..<count {
                         let key = try cursor.term()
@@ -75,6 +91,9 @@ extension BeamFile {
                 var cursor = try ExternalTermFormat.Cursor(Array(data))
                 guard try cursor.tupleHeader() == 2 else { return unreadable }
                 try cursor.skip()
+                let mark = cursor.mark
+                if probe, try cursor.listHeader() != nil { return .erlang(forms: []) }
+                cursor.rewind(to: mark)
                 guard let forms = try Self.selected(&cursor, wanted: erlangForm) else { return unreadable }
                 return .erlang(forms: forms)
             } catch {

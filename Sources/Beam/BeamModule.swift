@@ -42,12 +42,13 @@ public struct BeamModule: Sendable {
         try self.init(file: BeamFile(path: path))
     }
 
-    public init(file: BeamFile) throws(BeamError) {
+    /// - Parameter md5: `file.md5()` when the caller has it already (a comparison hashes both versions first).
+    public init(file: BeamFile, md5 knownMD5: [UInt8]? = nil) throws(BeamError) {
         path = file.path
         let (atoms, atomRanges) = try file.atomTable()
         guard let moduleName = atoms.first else { throw file.invalid("AtU8", "the atom table is empty") }
         name = moduleName
-        md5 = try file.md5()
+        if let knownMD5 { md5 = knownMD5 } else { md5 = try file.md5() }
 
         func atom(_ index: UInt32, _ chunkID: String) throws(BeamError) -> String {
             guard index >= 1, Int(index) <= atoms.count else {

@@ -19,7 +19,7 @@ public struct DebugInfoSource: Sendable {
         let digests = parallelMap(paths) { path -> [UInt8]? in
             // A beam without debug info is no source of it.
             guard let file = try? BeamFile(path: path) else { return nil }
-            if case .unavailable = file.debugInfo(functions: [], attributes: []) { return nil }
+            if file.debugInfoUnavailability() != nil { return nil }
             return try? file.md5()
         }
         var index = [[UInt8]: String]()
@@ -34,5 +34,13 @@ public struct DebugInfoSource: Sendable {
         let own = file.debugInfo(functions: functions, attributes: attributes)
         if case .unavailable = own, let other = byMD5[beam.md5], let source = try? BeamFile(path: other) { return source.debugInfo(functions: functions, attributes: attributes) }
         return own
+    }
+
+    /// Why `beam` has no abstract code here (its own, or one matched by md5), or nil if it has some; no form is read.
+    func debugInfoUnavailability(of beam: BeamModule) -> String? {
+        guard let file = try? BeamFile(path: beam.path) else { return "it cannot be read" }
+        guard let reason = file.debugInfoUnavailability() else { return nil }
+        if let other = byMD5[beam.md5], let source = try? BeamFile(path: other) { return source.debugInfoUnavailability() }
+        return reason
     }
 }

@@ -137,11 +137,11 @@ extension AppupPlanner {
             let oldFile = try BeamFile(bytes: oldBytes, path: old.path)
             if let problem = try wrongModule(oldFile, module, path: old.path) { return .failed(problem) }
             if let problem = try wrongModule(newFile, module, path: new.path) { return .failed(problem) }
-            let imports = recordImports ? try BeamModule.importedModules(of: newFile) : []
             // Compressed beams whose gzip headers differ hold the same beam.
-            if oldFile.bytes == newFile.bytes { return .same(imports: imports) }
-            if try oldFile.md5() == newFile.md5() { return .noise(imports: imports) }
-            return .changed(try BeamModule(file: newFile), try BeamModule(file: oldFile))
+            if oldFile.bytes == newFile.bytes { return .same(imports: recordImports ? try BeamModule.importedModules(of: newFile) : []) }
+            let oldMD5 = try oldFile.md5(), newMD5 = try newFile.md5()
+            if oldMD5 == newMD5 { return .noise(imports: recordImports ? try BeamModule.importedModules(of: newFile) : []) }
+            return .changed(try BeamModule(file: newFile, md5: newMD5), try BeamModule(file: oldFile, md5: oldMD5))
         } catch {
             return .failed(PlanningError(message: error.description))
         }

@@ -48,7 +48,7 @@ enum RiskFinder {
                 risks.append(unknown(application.name, change.module, reason))
                 continue
             }
-            if case .unavailable(let reason) = source.debugInfo(of: change.old, functions: [], attributes: []) {
+            if let reason = source.debugInfoUnavailability(of: change.old) {
                 risks.append(unknown(application.name, change.module, "the old beam: \(reason)"))
                 continue
             }
