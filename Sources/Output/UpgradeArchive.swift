@@ -90,31 +90,53 @@ public struct UpgradeArchive {
         return entries
     }
 
-    /// Where libarchive's tar output goes: the parallel gzip compressor, then the file.
-    private final class Destination {
+    /// Where libarchive's tar output goes: the parallel gzip compressor, then the file. The compressed bytes are
+    /// hashed and written on a queue of their own, so that the thread reading files into the tar (the longer one
+    /// on two cores) does not also hash and write the output; at most `inFlight` pieces wait there.
+    private final class Destination: @unchecked Sendable {
         let descriptor: Int32
         var gzip: ParallelGzip?
         var failure: Error?
-        /// The archive's sha256 and size, taken from the bytes as they are written (not read back afterwards).
+        /// The archive's sha256 and size, taken from the bytes as they are written (not read back afterwards);
+        /// touched only on `queue`.
         var hasher = SHA256()
         var size = 0
         /// One buffer for reading every file into the tar (a new one per file cost a 64 KiB clear each).
         var readBuffer = [UInt8](repeating: 0, count: 64 * 1024)
+        private let queue = DispatchQueue(label: "relswap.archive-writer")
+        private let slots = DispatchSemaphore(value: Destination.inFlight)
+        private static let inFlight = 16
+        private let lock = NSLock()
+        private var writeFailure: OutputError?
 
         init(descriptor: Int32) { self.descriptor = descriptor }
 
         func writeAll(_ bytes: [UInt8]) throws {
-            hasher.update(data: bytes)
-            size += bytes.count
-            var written = 0
-            while written < bytes.count {
-                let count = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + written, bytes.count - written) }
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    throw OutputError(path: "archive", message: String(cString: strerror(errno)))
+            if let failure = lock.withLock({ writeFailure }) { throw failure }
+            slots.wait()
+            queue.async { [self] in
+                defer { slots.signal() }
+                guard lock.withLock({ writeFailure == nil }) else { return }
+                hasher.update(data: bytes)
+                size += bytes.count
+                var written = 0
+                while written < bytes.count {
+                    let count = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + written, bytes.count - written) }
+                    if count < 0 {
+                        if errno == EINTR { continue }
+                        let error = OutputError(path: "archive", message: String(cString: strerror(errno)))
+                        lock.withLock { writeFailure = error }
+                        return
+                    }
+                    written += count
                 }
-                written += count
             }
+        }
+
+        /// Waits until every piece is written; the first write failure, if any.
+        func drain() throws {
+            queue.sync {}
+            if let failure = lock.withLock({ writeFailure }) { throw failure }
         }
     }
 
@@ -176,6 +198,7 @@ public struct UpgradeArchive {
             try check(archive_write_close(archive), "closing the archive")
             do {
                 try destination.gzip?.finish()
+                try destination.drain()
             } catch {
                 throw OutputError(path: path, message: "cannot write the archive: \((error as? OutputError)?.message ?? "\(error)")")
             }
@@ -183,6 +206,7 @@ public struct UpgradeArchive {
             close(descriptor)
             try FileTree.rename(temporary, path)
         } catch {
+            try? destination.drain()
             close(descriptor)
             FileTree.remove(temporary)
             throw error
