@@ -26,6 +26,9 @@ public struct UpgradeArchive {
     public var entries: [Entry]
     public var mtime: Int
     package var compression: Compression
+    /// Called before each entry is written (in the sorted order): a caller that prepares some files beside the
+    /// archive waits there for them. An error stops the archive (its temporary file is removed).
+    package var beforeEntry: ((Entry) throws(OutputError) -> Void)?
 
     package init(entries: [Entry], mtime: Int = UpgradeArchive.defaultModificationTime, compression: Compression = .default) {
         self.entries = entries.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
@@ -184,6 +187,7 @@ public struct UpgradeArchive {
             }, nil), "opening the archive")
             var directories = Set<String>()
             for entry in entries {
+                try beforeEntry?(entry)
                 // Directory entries first, so that extraction gives them sane permissions.
                 var parents = [String]()
                 var parent = (entry.path as NSString).deletingLastPathComponent

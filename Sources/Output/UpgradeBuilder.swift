@@ -34,8 +34,36 @@ public enum UpgradeBuilder {
             throw PlanningError(message: "the previous release is version \(same.release.version) too", hint: "give an older release with --previous")
         }
         timings.end("load the releases")
-        let relup = try RelupBuilder.relup(top: top, upFrom: baseReleases, downTo: baseReleases)
-        timings.end("relup")
+        let relupPath = "\(newRoot.path)/releases/\(version)/relup"
+        let temporaryRelup = relupPath + ".relswap-\(getpid())"
+        TemporaryFiles.register(temporaryRelup)
+        defer { TemporaryFiles.unregister(temporaryRelup) }
+        let upgraded = Set(top.applications.filter { application in
+            baseReleases.allSatisfy { base in base.applications.first { $0.name == application.name }?.version != application.version }
+        }.map(\.name))
+        var package = UpgradePackage(root: newRoot, release: top.release, relupFile: temporaryRelup, applications: delta ? upgraded : nil)
+
+        // The relup (written beside its final place and read back), and the read-back of everything the node will
+        // consult or boot, run beside the archive's first part: entries are sorted, so releases/, where the relup
+        // goes, comes after erts and lib/, and the archive waits there. A failure of either stops the archive, whose
+        // temporary file is removed, and leaves no relup: nothing is half-written.
+        let packedApplications = top.release.applications.filter { package.applications?.contains($0.name) ?? true }
+        let preparation = BackgroundWork { () throws in
+            let relup = try timings.measure(beside: "relup") { () throws in try RelupBuilder.relup(top: top, upFrom: baseReleases, downTo: baseReleases) }
+            try timings.measure(beside: "check the packed files") { () throws in
+                try PackedFilesCheck.checkReleaseDirectory("\(newRoot.path)/releases/\(version)", release: top.release)
+                for application in packedApplications {
+                    try PackedFilesCheck.checkApplication(newRoot.applicationDirectory(application.name, version: application.version),
+                                                          name: application.name, version: application.version)
+                }
+                do {
+                    try Data(TermWriter.fileContents([relup]).utf8).write(to: URL(fileURLWithPath: temporaryRelup))
+                } catch {
+                    throw OutputError(path: relupPath, message: "cannot write the relup: \(error.localizedDescription)")
+                }
+                try PackedFilesCheck.checkRelup(temporaryRelup, version: version)
+            }
+        }
         var warnings = [String]()
         // A node keeps the cookie it was started with; bin/<name> of the new release reads the new one.
         let newVMArgs = "\(newRoot.path)/releases/\(version)/vm.args"
@@ -45,19 +73,9 @@ public enum UpgradeBuilder {
                 warnings.append("the cookies in \(oldVMArgs) and \(newVMArgs) differ: a node upgraded from \(base.version) keeps the old one, so after make_permanent bin/<name> (which reads the new vm.args) cannot reach it; generate the new release with --previous \(base.root.path) to keep the cookie, or set the same -setcookie in both")
             }
         }
-
-        // Write the relup beside its final place, pack, then put it in place: a failure leaves neither.
-        let relupPath = "\(newRoot.path)/releases/\(version)/relup"
-        let temporaryRelup = relupPath + ".relswap-\(getpid())"
-        TemporaryFiles.register(temporaryRelup)
-        defer { TemporaryFiles.unregister(temporaryRelup) }
-        let upgraded = Set(top.applications.filter { application in
-            baseReleases.allSatisfy { base in base.applications.first { $0.name == application.name }?.version != application.version }
-        }.map(\.name))
         // Another emulator: the node restarts into the new erts (restart_new_emulator), which the archive must carry
         // unless the host has it installed (a release without erts boots the installed OTP's).
         let newEmulator = baseReleases.contains { $0.release.ertsVersion != top.release.ertsVersion }
-        var package = UpgradePackage(root: newRoot, release: top.release, relupFile: temporaryRelup, applications: delta ? upgraded : nil)
         if newEmulator {
             if package.ertsDirectory != nil {
                 package.includeErts = true
@@ -65,32 +83,40 @@ public enum UpgradeBuilder {
                 warnings.append("the upgrade changes the emulator to erts \(top.release.ertsVersion), and \(newRoot.path) has no erts-\(top.release.ertsVersion)/ to pack: the node restarts into that emulator, so the host must have it installed where bin/<name> looks (the installed OTP), or generate the release with its erts")
             }
         }
-        // Read back all the node will consult or boot from the archive, before anything is written.
-        try PackedFilesCheck.checkReleaseDirectory("\(newRoot.path)/releases/\(version)", release: top.release)
-        for application in top.release.applications where package.applications?.contains(application.name) ?? true {
-            try PackedFilesCheck.checkApplication(newRoot.applicationDirectory(application.name, version: application.version),
-                                                  name: application.name, version: application.version)
-        }
-        timings.end("check the packed files")
         let archivePath = "\(outputDirectory)/\(package.packageName).tar.gz"
         let written: (size: Int, sha256: String)
+        var createdOutputDirectory = false
         do {
             do {
-                try Data(TermWriter.fileContents([relup]).utf8).write(to: URL(fileURLWithPath: temporaryRelup))
+                var isDirectory: ObjCBool = false
+                if FileManager.default.fileExists(atPath: outputDirectory, isDirectory: &isDirectory) {
+                    if !isDirectory.boolValue {
+                        throw OutputError(path: outputDirectory, message: "is a file, not a directory", hint: "--output names the directory the archive is written into")
+                    }
+                } else {
+                    do {
+                        try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+                        createdOutputDirectory = true
+                    } catch {
+                        throw OutputError(path: outputDirectory, message: "cannot create the output directory: \(error.localizedDescription)")
+                    }
+                }
+                var archive = UpgradeArchive(entries: try package.entries(), compression: compression)
+                archive.beforeEntry = { (entry) throws(OutputError) in
+                    guard entry.path.hasPrefix("releases/") else { return }
+                    do {
+                        try preparation.wait()
+                    } catch {
+                        throw OutputError(path: relupPath, message: "stopped: the relup or a packed file failed")  // replaced below by that error
+                    }
+                }
+                written = try archive.write(to: archivePath)
             } catch {
-                throw OutputError(path: relupPath, message: "cannot write the relup: \(error.localizedDescription)")
+                // The preparation's own error says what is wrong; the archive's is only that it stopped.
+                try preparation.wait()
+                throw error
             }
-            try PackedFilesCheck.checkRelup(temporaryRelup, version: version)
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: outputDirectory, isDirectory: &isDirectory), !isDirectory.boolValue {
-                throw OutputError(path: outputDirectory, message: "is a file, not a directory", hint: "--output names the directory the archive is written into")
-            }
-            do {
-                try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
-            } catch {
-                throw OutputError(path: outputDirectory, message: "cannot create the output directory: \(error.localizedDescription)")
-            }
-            written = try UpgradeArchive(entries: package.entries(), compression: compression).write(to: archivePath)
+            try preparation.wait()
             timings.end("archive")
             do {
                 if FileManager.default.fileExists(atPath: relupPath) { try FileManager.default.removeItem(atPath: relupPath) }
@@ -100,7 +126,9 @@ public enum UpgradeBuilder {
                 throw OutputError(path: relupPath, message: "cannot put the relup in place: \(error.localizedDescription)")
             }
         } catch {
+            _ = try? preparation.wait()
             try? FileManager.default.removeItem(atPath: temporaryRelup)
+            if createdOutputDirectory { rmdir(outputDirectory) }  // only if still empty
             throw error
         }
         return Result(archivePath: archivePath, relupPath: relupPath, packageName: package.packageName, releaseName: top.release.name,
