@@ -97,15 +97,16 @@ struct TermScanner {
         func token(_ kind: Token.Kind) -> Token { Token(kind: kind, line: startLine, column: startColumn) }
 
         if TermScanner.isAtomStart(c) {
-            let name = scanName()
+            let (name, count) = scanName()
             // erl_scan refuses these as file:consult does (system_limit): an atom is 255 characters at most.
-            guard name.unicodeScalars.count <= 255 else {
+            guard count <= 255 else {
                 throw error("atom is longer than 255 characters", line: startLine, column: startColumn)
             }
-            return token(reserved.contains(name) ? .reservedWord(name) : .atom(name))
+            // Reserved words are at most 7 letters: longer names skip the set's hashing.
+            return token(count <= 7 && reserved.contains(name) ? .reservedWord(name) : .atom(name))
         }
         if TermScanner.isVariableStart(c) {
-            return token(.variable(scanName()))
+            return token(.variable(scanName().name))
         }
         if TermScanner.isDigit(c) {
             return token(try scanNumber())
@@ -185,13 +186,24 @@ struct TermScanner {
         }
     }
 
-    private mutating func scanName() -> String {
-        var scalars = String.UnicodeScalarView()
-        while let c = peek(), TermScanner.isNameCharacter(c) {
-            scalars.append(c)
-            advance()
+    /// A name and its length in characters. Names never hold a newline, so the column moves by the length. An ASCII
+    /// name (nearly all) is made from its bytes at once rather than a scalar at a time.
+    private mutating func scanName() -> (name: String, count: Int) {
+        let start = index
+        var ascii = true
+        while index < text.count, TermScanner.isNameCharacter(text[index]) {
+            if text[index].value >= 0x80 { ascii = false }
+            index += 1
         }
-        return String(scalars)
+        let count = index - start
+        column += count
+        if ascii {
+            return (String(unsafeUninitializedCapacity: count) { buffer in
+                for offset in 0..<count { buffer[offset] = UInt8(truncatingIfNeeded: text[start + offset].value) }
+                return count
+            }, count)
+        }
+        return (String(String.UnicodeScalarView(text[start..<index])), count)
     }
 
     /// Digits with single `_` separators between them, as OTP 23 and later accept.
