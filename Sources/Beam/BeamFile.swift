@@ -106,6 +106,9 @@ public struct BeamFile: Sendable {
             let text = bytes[range]
             if latin1 {
                 names.append(String(String.UnicodeScalarView(text.map { Unicode.Scalar($0) })))
+            } else if text.allSatisfy({ $0 < 0x80 }) {
+                // ASCII is valid UTF-8 as it is (nearly every atom): no validating pass.
+                names.append(String(decoding: text, as: UTF8.self))
             } else {
                 guard let name = String(validating: text, as: UTF8.self) else { throw invalid(id, "atom \(index + 1) is not valid UTF-8") }
                 names.append(name)
@@ -151,9 +154,12 @@ public struct BeamFile: Sendable {
     ///
     /// UTF-8 byte order, and Latin-1 byte order within an `Atom` table, is code point order, which is
     /// how Erlang orders atoms; comparing the stored bytes avoids building and comparing strings.
-    func atomRanks(_ ranges: [Range<Int>]) -> [Int] {
+    ///
+    /// - Parameter only: rank only these atoms (0-based) among themselves; the others get 0. The sorts that use the
+    ///   ranks compare only atoms of the export and import tables, often a fraction of the table.
+    func atomRanks(_ ranges: [Range<Int>], only: [Int]? = nil) -> [Int] {
         bytes.withUnsafeBufferPointer { buffer in
-            let order = ranges.indices.sorted { left, right in
+            let order = (only ?? Array(ranges.indices)).sorted { left, right in
                 let a = ranges[left], b = ranges[right]
                 var i = a.lowerBound, j = b.lowerBound
                 while i < a.upperBound && j < b.upperBound {

@@ -58,26 +58,29 @@ public struct BeamModule: Sendable {
         }
 
         // beam_lib sorts exports and imports in term order, where atoms compare by code point.
-        // Ranking the atom table once lets the sorts compare integers instead of strings.
-        let rank = [0] + file.atomRanks(atomRanges)  // indexed by atom number, which starts at 1
+        // Ranking the atoms those tables use, once, lets the sorts compare integers instead of strings.
         func checked(_ index: UInt32, _ chunkID: String) throws(BeamError) -> Int {
             guard index >= 1, Int(index) <= atoms.count else {
                 throw file.invalid(chunkID, "atom index \(index) is outside the atom table of \(atoms.count)")
             }
             return Int(index)
         }
-
         var exportEntries = [(name: Int, arity: UInt32)]()
         for entry in try BeamModule.triples(file, "ExpT") {
             exportEntries.append((try checked(entry.0, "ExpT"), entry.1))
         }
-        exportEntries.sort { (rank[$0.name], $0.arity) < (rank[$1.name], $1.arity) }
-        exports = exportEntries.map { Function(name: atoms[$0.name - 1], arity: Int($0.arity)) }
-
         var importEntries = [(module: Int, name: Int, arity: UInt32)]()
         for entry in try BeamModule.triples(file, "ImpT") {
             importEntries.append((try checked(entry.0, "ImpT"), try checked(entry.1, "ImpT"), entry.2))
         }
+        var used = [Bool](repeating: false, count: atoms.count + 1)
+        for entry in exportEntries { used[entry.name] = true }
+        for entry in importEntries { used[entry.module] = true; used[entry.name] = true }
+        let rank = [0] + file.atomRanks(atomRanges, only: (1...max(1, atoms.count)).filter { $0 < used.count && used[$0] }.map { $0 - 1 })  // indexed by atom number, which starts at 1
+
+        exportEntries.sort { (rank[$0.name], $0.arity) < (rank[$1.name], $1.arity) }
+        exports = exportEntries.map { Function(name: atoms[$0.name - 1], arity: Int($0.arity)) }
+
         importEntries.sort { (rank[$0.module], rank[$0.name], $0.arity) < (rank[$1.module], rank[$1.name], $1.arity) }
         imports = importEntries.map { ImportedFunction(module: atoms[$0.module - 1], name: atoms[$0.name - 1], arity: Int($0.arity)) }
 

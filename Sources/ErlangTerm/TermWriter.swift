@@ -180,6 +180,15 @@ public enum TermWriter {
     }
 
     static func needsQuotes(_ name: String) -> Bool {
+        // ASCII names (nearly all) are decided on their bytes; keywords are at most 7 letters.
+        let plain = name.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            guard let first = bytes.first, first >= UInt8(ascii: "a"), first <= UInt8(ascii: "z") else { return false }
+            return bytes.allSatisfy { byte in
+                (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+                    || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "@")
+            }
+        }
+        if plain == true { return name.utf8.count <= 7 && keywordAtoms.contains(name) }
         guard let first = name.unicodeScalars.first, TermScanner.isAtomStart(first) else { return true }
         if !name.unicodeScalars.allSatisfy(TermScanner.isNameCharacter) { return true }
         return keywordAtoms.contains(name)

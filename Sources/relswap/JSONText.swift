@@ -1,6 +1,7 @@
 /// A minimal JSON writer for `inspect` alone: objects keep the key order they are given (callers give sorted keys),
 /// so output is byte-identical from run to run; it renders each file's object on a worker thread, without
 /// Foundation's encoder and its cost, and inspect's values are all strings. Every other command uses `JSONOutput`.
+/// It writes UTF-8 bytes into one buffer: appending to a `String` piece by piece was most of its time.
 enum JSONValue {
     case string(String)
     case strings([String])
@@ -9,65 +10,81 @@ enum JSONValue {
 
     /// Pretty-printed with two-space indentation.
     func text(indent: Int = 0) -> String {
-        var output = ""
+        var output = [UInt8]()
+        output.reserveCapacity(4096)
         write(into: &output, indent: indent)
-        return output
+        return String(decoding: output, as: UTF8.self)
     }
 
-    private func write(into output: inout String, indent: Int) {
-        let padding = String(repeating: "  ", count: indent + 1)
-        let closing = String(repeating: "  ", count: indent)
+    private static func pad(_ output: inout [UInt8], _ level: Int) {
+        output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * level))
+    }
+
+    private func write(into output: inout [UInt8], indent: Int) {
         switch self {
         case .string(let value):
             JSONValue.appendQuoted(value, into: &output)
         case .strings(let values):
-            JSONValue.array(values.map(JSONValue.string)).write(into: &output, indent: indent)
-        case .array(let values):
-            if values.isEmpty { output += "[]"; return }
-            output += "[\n"
+            if values.isEmpty { output.append(contentsOf: "[]".utf8); return }
+            output.append(contentsOf: "[\n".utf8)
             for (index, value) in values.enumerated() {
-                output += padding
-                value.write(into: &output, indent: indent + 1)
-                output += index == values.count - 1 ? "\n" : ",\n"
+                JSONValue.pad(&output, indent + 1)
+                JSONValue.appendQuoted(value, into: &output)
+                output.append(contentsOf: (index == values.count - 1 ? "\n" : ",\n").utf8)
             }
-            output += closing + "]"
+            JSONValue.pad(&output, indent)
+            output.append(UInt8(ascii: "]"))
+        case .array(let values):
+            if values.isEmpty { output.append(contentsOf: "[]".utf8); return }
+            output.append(contentsOf: "[\n".utf8)
+            for (index, value) in values.enumerated() {
+                JSONValue.pad(&output, indent + 1)
+                value.write(into: &output, indent: indent + 1)
+                output.append(contentsOf: (index == values.count - 1 ? "\n" : ",\n").utf8)
+            }
+            JSONValue.pad(&output, indent)
+            output.append(UInt8(ascii: "]"))
         case .object(let members):
-            if members.isEmpty { output += "{}"; return }
-            output += "{\n"
+            if members.isEmpty { output.append(contentsOf: "{}".utf8); return }
+            output.append(contentsOf: "{\n".utf8)
             for (index, (key, value)) in members.enumerated() {
-                output += padding
+                JSONValue.pad(&output, indent + 1)
                 JSONValue.appendQuoted(key, into: &output)
-                output += ": "
+                output.append(contentsOf: ": ".utf8)
                 value.write(into: &output, indent: indent + 1)
-                output += index == members.count - 1 ? "\n" : ",\n"
+                output.append(contentsOf: (index == members.count - 1 ? "\n" : ",\n").utf8)
             }
-            output += closing + "}"
+            JSONValue.pad(&output, indent)
+            output.append(UInt8(ascii: "}"))
         }
     }
 
-    static func appendQuoted(_ value: String, into output: inout String) {
-        output += "\""
-        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            output += value
-            output += "\""
+    static func appendQuoted(_ value: String, into output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        let plain: Bool? = value.utf8.withContiguousStorageIfAvailable { bytes in
+            guard !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return false }
+            output.append(contentsOf: bytes)
+            return true
+        }
+        if plain == true {
+            output.append(UInt8(ascii: "\""))
             return
         }
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): output.append(contentsOf: "\\\"".utf8)
+            case UInt8(ascii: "\\"): output.append(contentsOf: "\\\\".utf8)
+            case UInt8(ascii: "\n"): output.append(contentsOf: "\\n".utf8)
+            case UInt8(ascii: "\r"): output.append(contentsOf: "\\r".utf8)
+            case UInt8(ascii: "\t"): output.append(contentsOf: "\\t".utf8)
+            case ..<0x20:
+                let hex = String(byte, radix: 16)
+                output.append(contentsOf: ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8)
             default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    output.unicodeScalars.append(scalar)
-                }
+                // Bytes of multi-byte characters (all 0x80 and above) pass as they are: the output stays UTF-8.
+                output.append(byte)
             }
         }
-        output += "\""
+        output.append(UInt8(ascii: "\""))
     }
 }
