@@ -149,6 +149,8 @@ struct ETFDecoder {
             let length = try u16("STRING_EXT length")
             let codes = try bytes(length, "STRING_EXT")
             if codes.isEmpty { return .list([]) }
+            // ASCII bytes are the same text as code points (most strings: paths, options): no scalar-by-scalar build.
+            if codes.allSatisfy({ $0 < 0x80 }) { return .string(String(decoding: codes, as: UTF8.self)) }
             return .string(String(String.UnicodeScalarView(codes.map { Unicode.Scalar($0) })))
         case Tag.list:
             let count = Int(try u32("LIST_EXT length"))

@@ -34,23 +34,37 @@ struct Inspect: ParsableCommand {
         let json = common.json
         // Each file is read, parsed and rendered on a worker; only the joining is serial.
         let paths = files.flatMap(Inspection.expand)
+        if json {
+            // Each file's object is rendered as UTF-8 bytes on a worker; the array is joined as bytes and written once.
+            let reports = parallelMap(paths) { path -> (failed: Bool, output: [UInt8]) in
+                let inspection = Inspection.inspect(path: path)
+                return (inspection.isFailure, inspection.json.bytes(indent: 1))
+            }
+            var output = [UInt8]()
+            output.reserveCapacity(reports.reduce(16) { $0 + $1.output.count + 4 })
+            output.append(contentsOf: reports.isEmpty ? "[]".utf8 : "[\n  ".utf8)
+            for (index, report) in reports.enumerated() {
+                if index > 0 { output.append(contentsOf: ",\n  ".utf8) }
+                output.append(contentsOf: report.output)
+            }
+            output.append(contentsOf: reports.isEmpty ? "\n".utf8 : "\n]\n".utf8)
+            FileHandle.standardOutput.write(Data(output))
+            if reports.contains(where: \.failed) { throw ExitCode.failure }
+            return
+        }
         let reports = parallelMap(paths) { path -> (failed: Bool, output: String) in
             let inspection = Inspection.inspect(path: path)
-            return (inspection.isFailure, json ? inspection.json.text(indent: 1) : inspection.text)
+            return (inspection.isFailure, inspection.text)
         }
-        if json {
-            print(reports.isEmpty ? "[]" : "[\n  " + reports.map(\.output).joined(separator: ",\n  ") + "\n]")
-        } else {
-            var standardOutput = ""
-            for report in reports {
-                if report.failed {
-                    FileHandle.standardError.write(Data("relswap inspect: \(report.output)".utf8))
-                } else {
-                    standardOutput += report.output
-                }
+        var standardOutput = ""
+        for report in reports {
+            if report.failed {
+                FileHandle.standardError.write(Data("relswap inspect: \(report.output)".utf8))
+            } else {
+                standardOutput += report.output
             }
-            print(standardOutput, terminator: "")
         }
+        print(standardOutput, terminator: "")
         if reports.contains(where: \.failed) { throw ExitCode.failure }
     }
 }
@@ -76,11 +90,10 @@ enum Inspection: Sendable {
     /// A directory becomes the inspectable files under it, sorted; anything else stays as it is.
     static func expand(_ path: String) -> [String] {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue,
-              let enumerator = FileManager.default.enumerator(atPath: path) else { return [path] }
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { return [path] }
         var found = [String]()
-        while let relative = enumerator.nextObject() as? String {
-            if isInspectable((relative as NSString).lastPathComponent) { found.append((path as NSString).appendingPathComponent(relative)) }
+        for relative in DirectoryWalk.relativePaths(under: path) where isInspectable((relative as NSString).lastPathComponent) {
+            found.append((path as NSString).appendingPathComponent(relative))
         }
         return found.isEmpty ? [path] : found.sorted()
     }

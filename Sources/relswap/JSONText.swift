@@ -8,12 +8,12 @@ enum JSONValue {
     case object([(String, JSONValue)])
     case array([JSONValue])
 
-    /// Pretty-printed with two-space indentation.
-    func text(indent: Int = 0) -> String {
+    /// Pretty-printed with two-space indentation, as UTF-8.
+    func bytes(indent: Int = 0) -> [UInt8] {
         var output = [UInt8]()
         output.reserveCapacity(4096)
         write(into: &output, indent: indent)
-        return String(decoding: output, as: UTF8.self)
+        return output
     }
 
     private static func pad(_ output: inout [UInt8], _ level: Int) {
