@@ -34,8 +34,19 @@ public struct BeamModule: Sendable {
     public var attributes: [Attribute]
     /// As the `Attr` chunk stores them: source order, one entry per declaration, not merged.
     public var declaredAttributes: [Attribute]
+    /// The `CInf` chunk's bytes, decoded by `compileInfo()` when asked for: no command but the oracle tests reads
+    /// it, and decoding it for every module was a tenth of `inspect`'s work.
+    private var compileInfoData: [UInt8]?
+
     /// The decoded `CInf` chunk (`beam_lib:chunks(F, [compile_info])`), or `nil` if the file has none.
-    public var compileInfo: Term?
+    public func compileInfo() throws(BeamError) -> Term? {
+        guard let compileInfoData else { return nil }
+        do {
+            return try ExternalTermFormat.decode(compileInfoData)
+        } catch {
+            throw BeamError(path: path, reason: .invalidChunk(id: "CInf", detail: error.description))
+        }
+    }
 
     /// Reads the module at `path`.
     public init(path: String) throws(BeamError) {
@@ -86,15 +97,7 @@ public struct BeamModule: Sendable {
 
         declaredAttributes = try BeamModule.declaredAttributes(file)
         attributes = try BeamModule.merge(declaredAttributes, file)
-        if let data = file.data(of: "CInf") {
-            do {
-                compileInfo = try ExternalTermFormat.decode(Array(data))
-            } catch {
-                throw file.invalid("CInf", error.description)
-            }
-        } else {
-            compileInfo = nil
-        }
+        compileInfoData = file.data(of: "CInf").map(Array.init)
     }
 
     /// The `vsn` attribute: `{vsn, [MD5Integer]}` unless the source sets `-vsn(...)`.

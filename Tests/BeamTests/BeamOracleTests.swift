@@ -17,7 +17,7 @@ import Testing
             .list(module.exports.map { .tuple([.atom($0.name), .integer($0.arity)]) }),
             .list(module.imports.map { .tuple([.atom($0.module), .atom($0.name), .integer($0.arity)]) }),
             .list(module.attributes.map { .tuple([.atom($0.name), $0.value]) }),
-            module.compileInfo ?? .atom("none"),
+            try module.compileInfo() ?? .atom("none"),
         ])
     }
 
