@@ -99,22 +99,25 @@ public struct BeamFile: Sendable {
     /// The atom table's names, and where each name's bytes lie in `bytes`.
     func atomTable() throws(BeamError) -> (names: [String], ranges: [Range<Int>]) {
         let ranges = try atomRanges()
-        let (id, latin1) = chunk("AtU8") != nil ? ("AtU8", false) : ("Atom", true)
-        var names = [String]()
-        names.reserveCapacity(ranges.count)
-        for (index, range) in ranges.enumerated() {
-            let text = bytes[range]
-            if latin1 {
-                names.append(String(String.UnicodeScalarView(text.map { Unicode.Scalar($0) })))
-            } else if text.allSatisfy({ $0 < 0x80 }) {
-                // ASCII is valid UTF-8 as it is (nearly every atom): no validating pass.
-                names.append(String(decoding: text, as: UTF8.self))
-            } else {
-                guard let name = String(validating: text, as: UTF8.self) else { throw invalid(id, "atom \(index + 1) is not valid UTF-8") }
-                names.append(name)
-            }
+        try validateAtoms(ranges)
+        let latin1 = chunk("AtU8") == nil
+        return (ranges.map { atomName($0, latin1: latin1) }, ranges)
+    }
+
+    /// Checks that every atom of a UTF-8 table is valid UTF-8, as `beam_lib` (which makes atoms of them all) requires.
+    /// ASCII atoms, nearly all, are checked by one byte scan.
+    func validateAtoms(_ ranges: [Range<Int>]) throws(BeamError) {
+        guard chunk("AtU8") != nil else { return }
+        for (index, range) in ranges.enumerated() where !bytes[range].allSatisfy({ $0 < 0x80 }) {
+            guard String(validating: bytes[range], as: UTF8.self) != nil else { throw invalid("AtU8", "atom \(index + 1) is not valid UTF-8") }
         }
-        return (names, ranges)
+    }
+
+    /// One atom's name from its bytes (validated by `validateAtoms`); `latin1` for an old `Atom` table.
+    func atomName(_ range: Range<Int>, latin1: Bool) -> String {
+        let text = bytes[range]
+        if latin1, !text.allSatisfy({ $0 < 0x80 }) { return String(String.UnicodeScalarView(text.map { Unicode.Scalar($0) })) }
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// Where each atom's bytes are (atom 1 first), without making strings of them. A Latin-1 `Atom` table's bytes

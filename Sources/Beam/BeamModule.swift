@@ -56,23 +56,28 @@ public struct BeamModule: Sendable {
     /// - Parameter md5: `file.md5()` when the caller has it already (a comparison hashes both versions first).
     public init(file: BeamFile, md5 knownMD5: [UInt8]? = nil) throws(BeamError) {
         path = file.path
-        let (atoms, atomRanges) = try file.atomTable()
-        guard let moduleName = atoms.first else { throw file.invalid("AtU8", "the atom table is empty") }
-        name = moduleName
-        if let knownMD5 { md5 = knownMD5 } else { md5 = try file.md5() }
-
-        func atom(_ index: UInt32, _ chunkID: String) throws(BeamError) -> String {
-            guard index >= 1, Int(index) <= atoms.count else {
-                throw file.invalid(chunkID, "atom index \(index) is outside the atom table of \(atoms.count)")
-            }
-            return atoms[Int(index) - 1]
+        // Atoms become strings only where used (the module's name, exports, imports): validated all at once, as
+        // beam_lib makes atoms of them all, but most of a table is never shown.
+        let atomRanges = try file.atomRanges()
+        try file.validateAtoms(atomRanges)
+        guard !atomRanges.isEmpty else { throw file.invalid("AtU8", "the atom table is empty") }
+        let latin1 = file.chunk("AtU8") == nil
+        var names = [String?](repeating: nil, count: atomRanges.count)
+        func atomName(_ number: Int) -> String {
+            if let known = names[number - 1] { return known }
+            let made = file.atomName(atomRanges[number - 1], latin1: latin1)
+            names[number - 1] = made
+            return made
         }
+        let atomCount = atomRanges.count
+        name = atomName(1)
+        if let knownMD5 { md5 = knownMD5 } else { md5 = try file.md5() }
 
         // beam_lib sorts exports and imports in term order, where atoms compare by code point.
         // Ranking the atoms those tables use, once, lets the sorts compare integers instead of strings.
         func checked(_ index: UInt32, _ chunkID: String) throws(BeamError) -> Int {
-            guard index >= 1, Int(index) <= atoms.count else {
-                throw file.invalid(chunkID, "atom index \(index) is outside the atom table of \(atoms.count)")
+            guard index >= 1, Int(index) <= atomCount else {
+                throw file.invalid(chunkID, "atom index \(index) is outside the atom table of \(atomCount)")
             }
             return Int(index)
         }
@@ -84,16 +89,16 @@ public struct BeamModule: Sendable {
         for entry in try BeamModule.triples(file, "ImpT") {
             importEntries.append((try checked(entry.0, "ImpT"), try checked(entry.1, "ImpT"), entry.2))
         }
-        var used = [Bool](repeating: false, count: atoms.count + 1)
+        var used = [Bool](repeating: false, count: atomCount + 1)
         for entry in exportEntries { used[entry.name] = true }
         for entry in importEntries { used[entry.module] = true; used[entry.name] = true }
-        let rank = [0] + file.atomRanks(atomRanges, only: (1...max(1, atoms.count)).filter { $0 < used.count && used[$0] }.map { $0 - 1 })  // indexed by atom number, which starts at 1
+        let rank = [0] + file.atomRanks(atomRanges, only: (1...atomCount).filter { $0 < used.count && used[$0] }.map { $0 - 1 })  // indexed by atom number, which starts at 1
 
         exportEntries.sort { (rank[$0.name], $0.arity) < (rank[$1.name], $1.arity) }
-        exports = exportEntries.map { Function(name: atoms[$0.name - 1], arity: Int($0.arity)) }
+        exports = exportEntries.map { Function(name: atomName($0.name), arity: Int($0.arity)) }
 
         importEntries.sort { (rank[$0.module], rank[$0.name], $0.arity) < (rank[$1.module], rank[$1.name], $1.arity) }
-        imports = importEntries.map { ImportedFunction(module: atoms[$0.module - 1], name: atoms[$0.name - 1], arity: Int($0.arity)) }
+        imports = importEntries.map { ImportedFunction(module: atomName($0.module), name: atomName($0.name), arity: Int($0.arity)) }
 
         declaredAttributes = try BeamModule.declaredAttributes(file)
         attributes = try BeamModule.merge(declaredAttributes, file)
