@@ -374,6 +374,7 @@ public enum RelupBuilder {
         // Each module's application, the first that lists it (as systools' search finds it): one lookup per module
         // instead of a scan of every application's modules.
         var applicationOf = [String: RelupApplication]()
+        applicationOf.reserveCapacity(applications.reduce(0) { $0 + $1.modules.count })
         for application in applications { for module in application.modules where applicationOf[module] == nil { applicationOf[module] = application } }
         for instruction in script.after {
             guard let module = dependentModule(instruction) else {
@@ -497,7 +498,17 @@ public enum RelupBuilder {
     static func mergeLoadObjectCode(_ before: [Term]) throws(PlanningError) -> [Term] {
         var found = before.filter { isKind($0, "load_object_code") }
         let rest = before.filter { !isKind($0, "load_object_code") }
-        func union(_ a: [Term], _ b: [Term]) -> [Term] { a.filter { !b.contains($0) } + b }
+        // systools folds `union(A, B) = (A -- B) ++ B` over the lists from the last: each list keeps, in its order,
+        // the modules no later list has. The same with a set of the later lists' modules, in linear time (the fold
+        // compared every pair of a large application's modules).
+        func foldedUnion(_ lists: [[Term]]) -> [Term] {
+            var later = Set<Term>(), blocks = [[Term]]()
+            for list in lists.reversed() {
+                blocks.append(list.filter { !later.contains($0) })
+                later.formUnion(list)
+            }
+            return Array(blocks.reversed().joined())
+        }
         var merged = [Term]()
         while !found.isEmpty {
             let first = found.removeFirst()
@@ -513,8 +524,7 @@ public enum RelupBuilder {
                 }
                 same.append(candidateTriple[2].listElements ?? [])
             }
-            let laterModules = same.reversed().reduce([Term]()) { result, modules in union(modules, result) }
-            merged.append(.tuple([.atom("load_object_code"), .tuple([triple[0], triple[1], .list(union(triple[2].listElements ?? [], laterModules))])]))
+            merged.append(.tuple([.atom("load_object_code"), .tuple([triple[0], triple[1], .list(foldedUnion([triple[2].listElements ?? []] + same))])]))
             found = other
         }
         return merged + rest
