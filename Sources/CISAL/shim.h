@@ -1,4 +1,5 @@
 #include <isa-l/igzip_lib.h>
+#include <isa-l/crc.h>
 #include <stddef.h>
 
 /* The size of the buffer each ISA-L level works in (its macros are expressions, which Swift does not import). */
