@@ -1,5 +1,6 @@
 import Foundation
 import ReleaseModel
+import SystemSupport
 
 extension RelupRelease {
     /// Reads a release's applications (`.app`, and `.appup` where there is one) and puts them in boot order.
@@ -8,20 +9,31 @@ extension RelupRelease {
         guard release.applications.contains(where: { $0.name == "sasl" }) else {
             throw RelupBuilder.missingSasl(release)
         }
-        var resources = [String: ApplicationResource]()
-        var appups = [String: (file: String, appup: Appup)]()
+        var paths = [String]()
         for entry in release.applications {
             guard let path = directory(entry.name, entry.version) else {
                 throw PlanningError(message: "application \(entry.name) \(entry.version) of release \(release.name) \(release.version) was not found",
                                     hint: "the release's lib directory must hold \(entry.name)-\(entry.version)")
             }
-            do {
-                resources[entry.name] = try ApplicationResource(path: "\(path)/ebin/\(entry.name).app")
-                let appupFile = "\(path)/ebin/\(entry.name).appup"
-                if FileManager.default.fileExists(atPath: appupFile) { appups[entry.name] = (appupFile, try Appup(path: appupFile)) }
+            paths.append(path)
+        }
+        // The applications' files are read and parsed on every core; the first failure, in release order, is thrown.
+        let read = parallelMap(Array(zip(release.applications.map(\.name), paths))) { name, path -> Result<(ApplicationResource, (file: String, appup: Appup)?), PlanningError> in
+            do throws(ReleaseModelError) {
+                let resource = try ApplicationResource(path: "\(path)/ebin/\(name).app")
+                let appupFile = "\(path)/ebin/\(name).appup"
+                let appup = FileManager.default.fileExists(atPath: appupFile) ? (appupFile, try Appup(path: appupFile)) : nil
+                return .success((resource, appup))
             } catch {
-                throw PlanningError(file: error.file, message: error.message, hint: error.hint)
+                return .failure(PlanningError(file: error.file, message: error.message, hint: error.hint))
             }
+        }
+        var resources = [String: ApplicationResource]()
+        var appups = [String: (file: String, appup: Appup)]()
+        for (entry, result) in zip(release.applications, read) {
+            let (resource, appup) = try result.get()
+            resources[entry.name] = resource
+            if let appup { appups[entry.name] = appup }
         }
         let order = try BootScriptBuilder(release: release, preloadedModules: []).startOrder(resources: resources)
         let types = Dictionary(release.applications.map { ($0.name, $0.type) }, uniquingKeysWith: { first, _ in first })
