@@ -84,7 +84,11 @@ public enum AppupPlanner {
             ModuleComparison(application: name, oldDirectory: old.root.applicationDirectory(name, version: fromVersion),
                              newDirectory: new.root.applicationDirectory(name, version: toVersion), recordImports: options.findRisks)
         }
-        let diffs = try compareModules(sameVersion + upgradedComparisons)
+        // Every .app these steps read, parsed once and on every core.
+        let resources = ApplicationResources()
+        resources.prefetch((sameVersion + upgradedComparisons).flatMap { [($0.oldDirectory, $0.application), ($0.newDirectory, $0.application)] }
+            + new.release.applications.map { (new.root.applicationDirectory($0.name, version: $0.version), $0.name) })
+        let diffs = try compareModules(sameVersion + upgradedComparisons, resources: resources)
 
         // Unchanged versions must hold unchanged code: release_handler would not load it.
         var warnings = [AppupWarning]()
@@ -144,7 +148,7 @@ public enum AppupPlanner {
             if application.usesGeneratedInstructions { warnings += generatedWarnings }
             upgraded.append(application)
         }
-        try loadConsolidatedProtocols(old: old, new: new, upgraded: &upgraded, warnings: &warnings)
+        try loadConsolidatedProtocols(old: old, new: new, upgraded: &upgraded, warnings: &warnings, resources: resources)
         var plan = AppupPlan(releaseName: new.release.name, fromVersion: old.release.version, toVersion: new.release.version,
                              upgraded: upgraded, added: added, removed: removed, unchanged: unchanged, warnings: warnings)
         var accepted = options.accepted
@@ -154,7 +158,7 @@ public enum AppupPlanner {
         if old.release.ertsVersion != new.release.ertsVersion {
             riskInputs.removeAll { ["kernel", "stdlib", "sasl"].contains($0.name) }
         }
-        plan.risks = !options.findRisks ? [] : RiskFinder.find(old: old, new: new, upgraded: riskInputs, source: DebugInfoSource(directories: options.debugInfoFrom)).map { risk in
+        plan.risks = !options.findRisks ? [] : RiskFinder.find(old: old, new: new, upgraded: riskInputs, source: DebugInfoSource(directories: options.debugInfoFrom), resources: resources).map { risk in
             var risk = risk
             risk.accepted = accepted.contains("\(risk.code):\(risk.module ?? risk.application)")
             return risk
@@ -208,13 +212,14 @@ public enum AppupPlanner {
     }
 
     /// mix releases: changed consolidated protocols are loaded by a generated appup (see `ConsolidatedProtocols`).
-    static func loadConsolidatedProtocols(old: Side, new: Side, upgraded: inout [AppupPlan.Application], warnings: inout [AppupWarning]) throws(PlanningError) {
+    static func loadConsolidatedProtocols(old: Side, new: Side, upgraded: inout [AppupPlan.Application], warnings: inout [AppupWarning],
+                                          resources: ApplicationResources = ApplicationResources()) throws(PlanningError) {
         var owners = [String: String](), carriers = [(name: String, modules: [String])]()
         for entry in new.release.applications {
-            for module in try applicationResource(new.root.applicationDirectory(entry.name, version: entry.version), entry.name).modules { owners[module] = entry.name }
+            for module in try resources.resource(new.root.applicationDirectory(entry.name, version: entry.version), entry.name).modules { owners[module] = entry.name }
         }
         for application in upgraded where application.usesGeneratedInstructions {
-            carriers.append((application.name, try applicationResource(new.root.applicationDirectory(application.name, version: application.toVersion), application.name).modules))
+            carriers.append((application.name, try resources.resource(new.root.applicationDirectory(application.name, version: application.toVersion), application.name).modules))
         }
         let loads = try ConsolidatedProtocols.loads(oldDirectory: "\(old.root.path)/releases/\(old.release.version)/consolidated",
                                                     newDirectory: "\(new.root.path)/releases/\(new.release.version)/consolidated",

@@ -31,14 +31,14 @@ extension AppupPlanner {
     /// one work list, so a release of many small applications keeps the cores as busy as one large application
     /// does (one parallel pass per application waited for its slowest beam each time). Results are in the order
     /// of `comparisons`, each the diff or the first problem of that application, in module order.
-    static func compareModules(_ comparisons: [ModuleComparison]) throws(PlanningError) -> [Result<ModuleDiff, PlanningError>] {
+    static func compareModules(_ comparisons: [ModuleComparison], resources: ApplicationResources = ApplicationResources()) throws(PlanningError) -> [Result<ModuleDiff, PlanningError>] {
         struct Listing {
             var oldModules: [String], newModules: [String], both: [String], added: [String]
         }
         var listings = [Listing]()
         for comparison in comparisons {
-            let oldModules = try applicationResource(comparison.oldDirectory, comparison.application).modules
-            let newModules = try applicationResource(comparison.newDirectory, comparison.application).modules
+            let oldModules = try resources.resource(comparison.oldDirectory, comparison.application).modules
+            let newModules = try resources.resource(comparison.newDirectory, comparison.application).modules
             let oldSet = Set(oldModules)
             listings.append(Listing(oldModules: oldModules, newModules: newModules, both: newModules.filter { oldSet.contains($0) },
                                     added: newModules.filter { !oldSet.contains($0) }))

@@ -15,12 +15,13 @@ enum RiskFinder {
         var newDirectory: String
     }
 
-    static func find(old: AppupPlanner.Side, new: AppupPlanner.Side, upgraded: [Upgraded], source: DebugInfoSource) -> [UpgradeRisk] {
+    static func find(old: AppupPlanner.Side, new: AppupPlanner.Side, upgraded: [Upgraded], source: DebugInfoSource,
+                     resources: ApplicationResources = ApplicationResources()) -> [UpgradeRisk] {
         // The checks of each upgraded application on its own, in parallel.
         var risks = parallelMap(upgraded) { applicationRisks($0, source: source) }.flatMap { $0 }
         // Each release's applications and their modules, read once (in parallel) for the two release-wide passes.
-        let newModules = modulesByApplication(new)
-        let oldModules = modulesByApplication(old, sameAs: new, read: newModules)
+        let newModules = modulesByApplication(new, resources: resources)
+        let oldModules = modulesByApplication(old, sameAs: new, read: newModules, resources: resources)
         risks += callsThatBreak(newModules: newModules, upgraded: upgraded)
         risks += removedProtocolImplementations(newModules: newModules, upgraded: upgraded)
         risks += movedModules(old: oldModules, new: newModules, order: new.release.applications.map(\.name))
@@ -153,7 +154,8 @@ enum RiskFinder {
     /// (application, its directory, its modules) for every application of the release.
     /// An application at the same version in `other`, whose lists are `read`, is not read again.
     static func modulesByApplication(_ side: AppupPlanner.Side, sameAs other: AppupPlanner.Side? = nil,
-                                     read: [(application: String, directory: String, modules: [String])] = []) -> [(application: String, directory: String, modules: [String])] {
+                                     read: [(application: String, directory: String, modules: [String])] = [],
+                                     resources: ApplicationResources) -> [(application: String, directory: String, modules: [String])] {
         var known = [String: [String]]()
         if let other {
             for (entry, listed) in zip(other.release.applications, read) { known["\(entry.name)-\(entry.version)"] = listed.modules }
@@ -162,7 +164,7 @@ enum RiskFinder {
         return parallelMap(side.release.applications) { entry in
             let directory = side.root.applicationDirectory(entry.name, version: entry.version)
             if let modules = reused["\(entry.name)-\(entry.version)"] { return (entry.name, directory, modules) }
-            return (entry.name, directory, (try? ApplicationResource(path: "\(directory)/ebin/\(entry.name).app"))?.modules ?? [])
+            return (entry.name, directory, (try? resources.resource(directory, entry.name))?.modules ?? [])
         }
     }
 
