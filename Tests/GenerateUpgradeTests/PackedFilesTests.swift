@@ -51,6 +51,11 @@ import Testing
         #expect(result.standardError.contains(file.path) && result.standardError.contains(damage.message), "\(result.standardError)")
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("counter_2.tar.gz").path), "no archive")
         #expect(!FileManager.default.fileExists(atPath: new.appendingPathComponent("releases/2/relup").path), "no relup")
+        // The check runs beside the archive's first entries: the directory the archive was started in, which the
+        // command made, is removed with it, and no temporary file is left beside the relup.
+        #expect(!FileManager.default.fileExists(atPath: out.path), "the output directory made for the archive is removed")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: new.appendingPathComponent("releases/2").path).filter { $0.contains(".relswap-") }
+        #expect(leftovers.isEmpty, "left in releases/2: \(leftovers)")
         // What OTP makes of the damaged file: it cannot use it either.
         let verdict = try ErlangOracle.evaluate("""
             F = "\(file.path)", \
