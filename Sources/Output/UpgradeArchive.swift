@@ -52,15 +52,11 @@ public struct UpgradeArchive {
         var visited = Set<String>()
         // A directory's entries come with their types (readdir's d_type): a regular file or a directory is taken
         // without a stat of its own, which was one path walk in the kernel for each of thousands of files.
-        func listing(_ path: String) throws(OutputError) -> [(name: String, type: Int32)] {
-            guard let stream = opendir(path) else { throw OutputError(path: path, message: "cannot list the directory: \(String(cString: strerror(errno)))") }
-            defer { closedir(stream) }
-            var children = [(name: String, type: Int32)]()
-            while let entry = readdir(stream) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-                if name != "." && name != ".." { children.append((name, Int32(entry.pointee.d_type))) }
+        func listing(_ path: String) throws(OutputError) -> [DirectoryWalk.Entry] {
+            guard let entries = DirectoryWalk.entries(of: path) else {
+                throw OutputError(path: path, message: "cannot list the directory: \(String(cString: strerror(errno)))")
             }
-            return children.sorted { $0.name < $1.name }
+            return entries
         }
         func walk(_ path: String, _ archivePath: String, type: Int32) throws(OutputError) {
             var kind: mode_t

@@ -212,7 +212,8 @@ enum RiskFinder {
                     }
                     // A module whose atoms do not name a watched module imports nothing from one: its head is enough.
                     let path = "\(directory)/ebin/\(module).beam"
-                    if let head = BeamFile.leadingAtoms(name: "\(module).beam", directory: ebin, path: path),
+                    let head = if let ebin { BeamFile.leadingAtoms(name: "\(module).beam", directory: ebin, path: path) } else { BeamFile.leadingAtoms(path: path) }
+                    if let head,
                        (try? head.hasAtom(in: watched, lengths: watchedLengths)) == false { return nil }
                     guard let file = try? BeamFile(path: path), let table = try? BeamModule.imports(of: file, fromModules: watched) else { return nil }
                     return (caller, (table.module, table.imports))

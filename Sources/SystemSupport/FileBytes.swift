@@ -76,11 +76,11 @@ package enum FileBytes {
         close(descriptor)
     }
 
-    /// Runs `body` with a descriptor of `directory` (or `AT_FDCWD` if it cannot be opened, so that relative reads
-    /// then fail as the paths would), closed after.
-    package static func withDirectory<Result>(_ directory: String, _ body: (Int32) throws -> Result) rethrows -> Result {
-        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        defer { if descriptor >= 0 { close(descriptor) } }
-        return try body(descriptor >= 0 ? descriptor : AT_FDCWD)
+    /// Runs `body` with a descriptor of `directory`, or nil if it cannot be opened (read by full paths then: a
+    /// relative name must never fall back to the working directory), closed after.
+    package static func withDirectory<Result>(_ directory: String, _ body: (Int32?) throws -> Result) rethrows -> Result {
+        let descriptor = openDirectory(directory)
+        defer { if let descriptor { closeDirectory(descriptor) } }
+        return try body(descriptor)
     }
 }
