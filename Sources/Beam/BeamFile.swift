@@ -115,9 +115,7 @@ public struct BeamFile: Sendable {
 
     /// One atom's name from its bytes (validated by `validateAtoms`); `latin1` for an old `Atom` table.
     func atomName(_ range: Range<Int>, latin1: Bool) -> String {
-        let text = bytes[range]
-        if latin1, !text.allSatisfy({ $0 < 0x80 }) { return String(String.UnicodeScalarView(text.map { Unicode.Scalar($0) })) }
-        return String(decoding: text, as: UTF8.self)
+        latin1 ? String(latin1: bytes[range]) : String(decoding: bytes[range], as: UTF8.self)
     }
 
     /// Where each atom's bytes are (atom 1 first), without making strings of them. A Latin-1 `Atom` table's bytes
@@ -181,10 +179,9 @@ public struct BeamFile: Sendable {
     /// The module name: atom 1 of the atom table.
     /// Only that atom is decoded: comparing thousands of beams asks for their names, not their whole tables.
     public func moduleName() throws(BeamError) -> String {
-        let id = chunk("AtU8") != nil ? "AtU8" : "Atom"
-        guard let range = try atomRanges(limit: 1).first else { throw invalid(id, "the atom table is empty") }
-        if id == "Atom" { return String(String.UnicodeScalarView(bytes[range].map { Unicode.Scalar($0) })) }
-        guard let name = String(validating: bytes[range], as: UTF8.self) else { throw invalid(id, "atom 1 is not valid UTF-8") }
-        return name
+        let first = try atomRanges(limit: 1)
+        guard let range = first.first else { throw invalid(chunk("AtU8") != nil ? "AtU8" : "Atom", "the atom table is empty") }
+        try validateAtoms(first)
+        return atomName(range, latin1: chunk("AtU8") == nil)
     }
 }

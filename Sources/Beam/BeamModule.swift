@@ -92,7 +92,7 @@ public struct BeamModule: Sendable {
         var used = [Bool](repeating: false, count: atomCount + 1)
         for entry in exportEntries { used[entry.name] = true }
         for entry in importEntries { used[entry.module] = true; used[entry.name] = true }
-        let rank = [0] + file.atomRanks(atomRanges, only: (1...atomCount).filter { $0 < used.count && used[$0] }.map { $0 - 1 })  // indexed by atom number, which starts at 1
+        let rank = [0] + file.atomRanks(atomRanges, only: (1...atomCount).filter { used[$0] }.map { $0 - 1 })  // indexed by atom number, which starts at 1
 
         exportEntries.sort { (rank[$0.name], $0.arity) < (rank[$1.name], $1.arity) }
         exports = exportEntries.map { Function(name: atomName($0.name), arity: Int($0.arity)) }

@@ -42,8 +42,8 @@ extension ExternalTermFormat {
             }
         }
 
-        /// Reads a proper list's header: its length (the elements follow, then `listTail()`), or nil (nothing
-        /// consumed) when the next term is not a `LIST_EXT` or `[]`. A `[]` reads as length 0 with no tail.
+        /// Reads a list's header: its length (the elements follow, then the tail, a term of its own), or nil
+        /// (nothing consumed) when the next term is not a `LIST_EXT` or `[]`. A `[]` reads as length 0 with no tail.
         public mutating func listHeader() throws(ErlangTermError) -> (count: Int, hasTail: Bool)? {
             switch try peekTag() {
             case Tag.nil:
@@ -93,10 +93,17 @@ extension ETFDecoder {
     /// Walks over one term as `decodeTerm` would read it, building nothing for the common tags (atoms, integers,
     /// tuples, lists, strings, binaries, maps); the rare ones are decoded and dropped.
     mutating func skipTerm() throws(ErlangTermError) {
-        depth += 1
-        defer { depth -= 1 }
-        guard depth <= ETFDecoder.maximumDepth else { throw failure("terms are nested more than \(ETFDecoder.maximumDepth) deep") }
         let tagOffset = reader.offset
+        if try !skipCommonTerm() {
+            reader.position = tagOffset
+            _ = try decodeTerm()
+        }
+    }
+
+    /// Skips a term of a common tag; false, with only the tag read, for any other.
+    private mutating func skipCommonTerm() throws(ErlangTermError) -> Bool {
+        try enterNesting()
+        defer { depth -= 1 }
         let tag = try byte("term tag")
         switch tag {
         case Tag.smallInteger:
@@ -132,10 +139,8 @@ extension ETFDecoder {
             try checkCount(count, minimumSize: 2, "MAP_EXT")
             for _ in 0..<(2 * count) { try skipTerm() }
         default:
-            reader.position = tagOffset
-            depth -= 1
-            defer { depth += 1 }
-            _ = try decodeTerm()
+            return false
         }
+        return true
     }
 }

@@ -111,12 +111,21 @@ struct ETFDecoder {
         }
     }
 
+    /// One level deeper into a term, refused beyond `maximumDepth` (the level is left again when refused); the
+    /// caller leaves it with `depth -= 1` when its term is read. Decoding and skipping share it.
+    mutating func enterNesting() throws(ErlangTermError) {
+        depth += 1
+        guard depth <= ETFDecoder.maximumDepth else {
+            depth -= 1
+            throw failure("terms are nested more than \(ETFDecoder.maximumDepth) deep")
+        }
+    }
+
     mutating func decodeTerm() throws(ErlangTermError) -> Term {
         termCount += 1
         guard termCount <= ETFDecoder.maximumTerms else { throw failure("more than \(ETFDecoder.maximumTerms) terms; Relswap decodes no larger term") }
-        depth += 1
+        try enterNesting()
         defer { depth -= 1 }
-        guard depth <= ETFDecoder.maximumDepth else { throw failure("terms are nested more than \(ETFDecoder.maximumDepth) deep") }
         let tagOffset = reader.offset
         let tag = try byte("term tag")
         switch tag {
@@ -149,9 +158,7 @@ struct ETFDecoder {
             let length = try u16("STRING_EXT length")
             let codes = try bytes(length, "STRING_EXT")
             if codes.isEmpty { return .list([]) }
-            // ASCII bytes are the same text as code points (most strings: paths, options): no scalar-by-scalar build.
-            if codes.allSatisfy({ $0 < 0x80 }) { return .string(String(decoding: codes, as: UTF8.self)) }
-            return .string(String(String.UnicodeScalarView(codes.map { Unicode.Scalar($0) })))
+            return .string(String(latin1: codes))
         case Tag.list:
             let count = Int(try u32("LIST_EXT length"))
             try checkCount(count, minimumSize: 1, "LIST_EXT")
@@ -271,7 +278,7 @@ struct ETFDecoder {
         if length <= 255, text.allSatisfy({ $0 < 0x80 }) { return String(decoding: text, as: UTF8.self) }
         let name: String
         if tag == Tag.atom || tag == Tag.smallAtom {
-            name = String(String.UnicodeScalarView(text.map { Unicode.Scalar($0) }))
+            name = String(latin1: text)
         } else {
             guard let decoded = String(validating: text, as: UTF8.self) else { throw failure("atom is not valid UTF-8", at: tagOffset) }
             name = decoded

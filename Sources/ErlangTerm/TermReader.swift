@@ -65,7 +65,7 @@ public enum TermReader {
 
     static func decode(_ bytes: [UInt8], file: String?) throws(ErlangTermError) -> String {
         if declaredEncoding(bytes) == .latin1 {
-            return String(String.UnicodeScalarView(bytes.map { Unicode.Scalar($0) }))
+            return String(latin1: bytes)
         }
         if let text = String(validating: bytes, as: UTF8.self) { return text }
         // Find the first bad byte to report its line.

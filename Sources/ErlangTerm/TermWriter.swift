@@ -263,7 +263,7 @@ public enum TermWriter {
             return "<<" + stringLiteral(text) + "/utf8>>"
         }
         if bytes.allSatisfy(isPrintableLatin1) {
-            return "<<" + stringLiteral(String(String.UnicodeScalarView(bytes.map { Unicode.Scalar($0) }))) + ">>"
+            return "<<" + stringLiteral(String(latin1: bytes)) + ">>"
         }
         return "<<" + bytes.map { String($0) }.joined(separator: ",") + ">>"
     }

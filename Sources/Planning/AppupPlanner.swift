@@ -74,12 +74,13 @@ public enum AppupPlanner {
         let removed = old.release.applications.filter { !newNames.contains($0.name) }.map { ($0.name, $0.version) }
 
         // Every comparison, of both kinds below, in one parallel pass.
-        let sameVersion = unchanged.compactMap { name, version -> ModuleComparison? in
+        let sameVersionEntries = unchanged.compactMap { name, version -> (version: String, comparison: ModuleComparison)? in
             let oldDirectory = old.root.applicationDirectory(name, version: version)
             let newDirectory = new.root.applicationDirectory(name, version: version)
             if URL(fileURLWithPath: oldDirectory).standardizedFileURL == URL(fileURLWithPath: newDirectory).standardizedFileURL { return nil }
-            return ModuleComparison(application: name, oldDirectory: oldDirectory, newDirectory: newDirectory)
+            return (version, ModuleComparison(application: name, oldDirectory: oldDirectory, newDirectory: newDirectory))
         }
+        let sameVersion = sameVersionEntries.map(\.comparison)
         let upgradedComparisons = upgradedEntries.map { name, fromVersion, toVersion in
             ModuleComparison(application: name, oldDirectory: old.root.applicationDirectory(name, version: fromVersion),
                              newDirectory: new.root.applicationDirectory(name, version: toVersion), recordImports: options.findRisks)
@@ -92,9 +93,8 @@ public enum AppupPlanner {
 
         // Unchanged versions must hold unchanged code: release_handler would not load it.
         var warnings = [AppupWarning]()
-        for (comparison, result) in zip(sameVersion, diffs) {
+        for ((version, comparison), result) in zip(sameVersionEntries, diffs) {
             let name = comparison.application, newDirectory = comparison.newDirectory
-            let version = unchanged.first { $0.name == name }!.version
             let diff = try result.get()
             let changed = diff.added + diff.deleted + diff.changed.map(\.module)
             if !changed.isEmpty {

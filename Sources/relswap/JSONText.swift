@@ -25,38 +25,35 @@ enum JSONValue {
         case .string(let value):
             JSONValue.appendQuoted(value, into: &output)
         case .strings(let values):
-            if values.isEmpty { output.append(contentsOf: "[]".utf8); return }
-            output.append(contentsOf: "[\n".utf8)
-            for (index, value) in values.enumerated() {
-                JSONValue.pad(&output, indent + 1)
-                JSONValue.appendQuoted(value, into: &output)
-                output.append(contentsOf: (index == values.count - 1 ? "\n" : ",\n").utf8)
+            JSONValue.container(into: &output, indent: indent, brackets: "[]", count: values.count) { output, index in
+                JSONValue.appendQuoted(values[index], into: &output)
             }
-            JSONValue.pad(&output, indent)
-            output.append(UInt8(ascii: "]"))
         case .array(let values):
-            if values.isEmpty { output.append(contentsOf: "[]".utf8); return }
-            output.append(contentsOf: "[\n".utf8)
-            for (index, value) in values.enumerated() {
-                JSONValue.pad(&output, indent + 1)
-                value.write(into: &output, indent: indent + 1)
-                output.append(contentsOf: (index == values.count - 1 ? "\n" : ",\n").utf8)
+            JSONValue.container(into: &output, indent: indent, brackets: "[]", count: values.count) { output, index in
+                values[index].write(into: &output, indent: indent + 1)
             }
-            JSONValue.pad(&output, indent)
-            output.append(UInt8(ascii: "]"))
         case .object(let members):
-            if members.isEmpty { output.append(contentsOf: "{}".utf8); return }
-            output.append(contentsOf: "{\n".utf8)
-            for (index, (key, value)) in members.enumerated() {
-                JSONValue.pad(&output, indent + 1)
-                JSONValue.appendQuoted(key, into: &output)
+            JSONValue.container(into: &output, indent: indent, brackets: "{}", count: members.count) { output, index in
+                JSONValue.appendQuoted(members[index].0, into: &output)
                 output.append(contentsOf: ": ".utf8)
-                value.write(into: &output, indent: indent + 1)
-                output.append(contentsOf: (index == members.count - 1 ? "\n" : ",\n").utf8)
+                members[index].1.write(into: &output, indent: indent + 1)
             }
-            JSONValue.pad(&output, indent)
-            output.append(UInt8(ascii: "}"))
         }
+    }
+
+    /// An array or object of `count` elements, one per line at `indent + 1`, each written by `element`.
+    private static func container(into output: inout [UInt8], indent: Int, brackets: StaticString, count: Int,
+                                  element: (inout [UInt8], Int) -> Void) {
+        let open = brackets.utf8Start[0], close = brackets.utf8Start[1]
+        guard count > 0 else { output.append(contentsOf: [open, close]); return }
+        output.append(contentsOf: [open, UInt8(ascii: "\n")])
+        for index in 0..<count {
+            pad(&output, indent + 1)
+            element(&output, index)
+            output.append(contentsOf: (index == count - 1 ? "\n" : ",\n").utf8)
+        }
+        pad(&output, indent)
+        output.append(close)
     }
 
     static func appendQuoted(_ value: String, into output: inout [UInt8]) {
