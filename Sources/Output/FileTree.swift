@@ -26,9 +26,12 @@ public enum FileTree {
         return (info.st_mode & S_IFMT) == S_IFDIR
     }
 
+    // Paths are created and renamed through TemporaryFiles.gated, so that a signal's cleanup never runs in the
+    // middle of one and nothing is created after it.
+
     static func makeDirectory(_ path: String) throws(OutputError) {
         do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            try TemporaryFiles.gated { _ in try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
         } catch {
             throw failure(path, "cannot create the directory: \(error.localizedDescription)")
         }
@@ -37,7 +40,7 @@ public enum FileTree {
     /// Writes `bytes` to `path` with `mode`, creating parent directories.
     static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(OutputError) {
         try makeDirectory((path as NSString).deletingLastPathComponent)
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode)
+        let descriptor = TemporaryFiles.gated { _ in open(path, O_WRONLY | O_CREAT | O_TRUNC, mode) }
         guard descriptor >= 0 else { throw systemError(path, "create the file") }
         defer { close(descriptor) }
         var written = 0
@@ -80,7 +83,7 @@ public enum FileTree {
         guard length >= 0 else { throw systemError(source, "read the link") }
         let target = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
         try makeDirectory((destination as NSString).deletingLastPathComponent)
-        guard symlink(target, destination) == 0 else { throw systemError(destination, "create the link") }
+        guard TemporaryFiles.gated({ _ in symlink(target, destination) }) == 0 else { throw systemError(destination, "create the link") }
         notes?.add("\(source) \(why); copied as a link to \(target)")
     }
 
@@ -129,6 +132,11 @@ public enum FileTree {
     }
 
     static func rename(_ source: String, _ destination: String) throws(OutputError) {
+        try TemporaryFiles.gated { (registry) throws(OutputError) in try rename(source, destination, registry: &registry) }
+    }
+
+    /// A rename inside a `TemporaryFiles.gated` step that does more (registers the result, or renames again).
+    static func rename(_ source: String, _ destination: String, registry: inout TemporaryFiles.Registry) throws(OutputError) {
         guard Glibc.rename(source, destination) == 0 else { throw systemError(destination, "move \(source) into place") }
     }
 }

@@ -65,13 +65,16 @@ public struct ReleaseDirectoryWriter {
         do throws(OutputError) {
             try assemble(into: staging, previousTarget: exists ? target : nil)
             if exists {
+                // One gated step: a signal between the two renames would leave no release at the target.
                 let old = staging + ".old"
-                try FileTree.rename(target, old)
-                do throws(OutputError) {
-                    try FileTree.rename(staging, target)
-                } catch {
-                    try? FileTree.rename(old, target)
-                    throw error
+                try TemporaryFiles.gated { (registry) throws(OutputError) in
+                    try FileTree.rename(target, old, registry: &registry)
+                    do throws(OutputError) {
+                        try FileTree.rename(staging, target, registry: &registry)
+                    } catch {
+                        try? FileTree.rename(old, target, registry: &registry)
+                        throw error
+                    }
                 }
                 FileTree.remove(old)
             } else {

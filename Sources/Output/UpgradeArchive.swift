@@ -155,16 +155,20 @@ public struct UpgradeArchive {
     ///
     /// libarchive writes the tar (without a compression filter) through a callback into `ParallelGzip`, which
     /// compresses on every core; `erl_tar` reads the result as any gzip file.
-    public func write(to path: String) throws(OutputError) -> (size: Int, sha256: String) {
+    /// - Parameter keepRegistered: the archive in place stays registered for removal on a signal (as its temporary
+    ///   file was), for a caller that has more to put in place beside it; that caller unregisters it.
+    public func write(to path: String, keepRegistered: Bool = false) throws(OutputError) -> (size: Int, sha256: String) {
         // Non-ASCII names: libarchive converts from the locale's character set (see docs: swift notes).
         setlocale(LC_CTYPE, "C.UTF-8")
         let temporary = "\(path).relswap-\(getpid())"
         guard let archive = archive_write_new() else { throw OutputError(path: path, message: "libarchive could not start a writer") }
         defer { archive_write_free(archive) }
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard descriptor >= 0 else { throw FileTree.systemError(temporary, "create the archive") }
-        TemporaryFiles.register(temporary)
+        let descriptor = TemporaryFiles.gated { (registry) in
+            registry.add(temporary)
+            return open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        }
         defer { TemporaryFiles.unregister(temporary) }
+        guard descriptor >= 0 else { throw FileTree.systemError(temporary, "create the archive") }
         let destination = Destination(descriptor: descriptor)
         func check(_ status: Int32, _ what: String) throws(OutputError) {
             guard status == ARCHIVE_OK else {
@@ -216,7 +220,10 @@ public struct UpgradeArchive {
             }
             if let failure = destination.failure { throw OutputError(path: path, message: "\(failure)") }
             close(descriptor)
-            try FileTree.rename(temporary, path)
+            try TemporaryFiles.gated { (registry) throws(OutputError) in
+                try FileTree.rename(temporary, path, registry: &registry)
+                if keepRegistered { registry.add(path) }
+            }
         } catch {
             try? destination.drain()
             close(descriptor)

@@ -56,10 +56,10 @@ public enum UpgradeBuilder {
                     try PackedFilesCheck.checkApplication(newRoot.applicationDirectory(application.name, version: application.version),
                                                           name: application.name, version: application.version)
                 }
-                do {
-                    try Data(TermWriter.fileContents([relup]).utf8).write(to: URL(fileURLWithPath: temporaryRelup))
+                do throws(OutputError) {
+                    try FileTree.write(TermWriter.fileContents([relup]), to: temporaryRelup)
                 } catch {
-                    throw OutputError(path: relupPath, message: "cannot write the relup: \(error.localizedDescription)")
+                    throw OutputError(path: relupPath, message: "cannot write the relup: \(error.message)")
                 }
                 try PackedFilesCheck.checkRelup(temporaryRelup, version: version)
             }
@@ -86,6 +86,7 @@ public enum UpgradeBuilder {
         let archivePath = "\(outputDirectory)/\(package.packageName).tar.gz"
         let written: (size: Int, sha256: String)
         var createdOutputDirectory = false
+        var archiveInPlace = false
         do {
             do {
                 var isDirectory: ObjCBool = false
@@ -95,7 +96,11 @@ public enum UpgradeBuilder {
                     }
                 } else {
                     do {
-                        try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+                        // Made by this command, so removed with the archive on a signal.
+                        try TemporaryFiles.gated { (registry) in
+                            try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+                            registry.add(outputDirectory)
+                        }
                         createdOutputDirectory = true
                     } catch {
                         throw OutputError(path: outputDirectory, message: "cannot create the output directory: \(error.localizedDescription)")
@@ -110,7 +115,8 @@ public enum UpgradeBuilder {
                         throw OutputError(path: relupPath, message: "stopped: the relup or a packed file failed")  // replaced below by that error
                     }
                 }
-                written = try archive.write(to: archivePath)
+                written = try archive.write(to: archivePath, keepRegistered: true)
+                archiveInPlace = true
             } catch {
                 // The preparation's own error says what is wrong; the archive's is only that it stopped.
                 try preparation.wait()
@@ -118,17 +124,24 @@ public enum UpgradeBuilder {
             }
             try preparation.wait()
             timings.end("archive")
-            do {
-                if FileManager.default.fileExists(atPath: relupPath) { try FileManager.default.removeItem(atPath: relupPath) }
-                try FileManager.default.moveItem(atPath: temporaryRelup, toPath: relupPath)
-            } catch {
-                try? FileManager.default.removeItem(atPath: archivePath)
-                throw OutputError(path: relupPath, message: "cannot put the relup in place: \(error.localizedDescription)")
+            // The relup goes into place and the archive stops being removable in one gated step: a signal
+            // before it removes the archive too, so that neither is left without the other.
+            try TemporaryFiles.gated { (registry) throws(OutputError) in
+                try FileTree.rename(temporaryRelup, relupPath, registry: &registry)
+                registry.remove(archivePath)
+                registry.remove(outputDirectory)
             }
         } catch {
             _ = try? preparation.wait()
+            if archiveInPlace {
+                TemporaryFiles.unregister(archivePath)
+                try? FileManager.default.removeItem(atPath: archivePath)
+            }
             try? FileManager.default.removeItem(atPath: temporaryRelup)
-            if createdOutputDirectory { rmdir(outputDirectory) }  // only if still empty
+            if createdOutputDirectory {
+                TemporaryFiles.unregister(outputDirectory)
+                rmdir(outputDirectory)  // only if still empty
+            }
             throw error
         }
         return Result(archivePath: archivePath, relupPath: relupPath, packageName: package.packageName, releaseName: top.release.name,

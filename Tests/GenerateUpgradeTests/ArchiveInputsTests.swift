@@ -70,8 +70,10 @@ import Testing
         #expect(inspect.standardError.contains("\(fifo.path): cannot read it: it is not a regular file"), "\(inspect.standardError)")
     }
 
-    /// SIGTERM while the archive is being written: exit 143, and no temporary file, archive or relup left.
-    @Test func aSignalLeavesNothingHalfWritten() throws {
+    /// SIGTERM while the archive is being written: exit 143, and no temporary file, archive or relup left; an output
+    /// directory the command made is gone too. The signal is sent the moment the temporary archive appears, when the
+    /// command has just created it.
+    @Test(arguments: [true, false]) func aSignalLeavesNothingHalfWritten(outputExists: Bool) throws {
         let directory = try ErlangOracle.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let (old, new) = try GenerateUpgradeTests.counterPair(in: directory)
@@ -82,21 +84,26 @@ import Testing
         try random.readData(ofLength: 64 << 20).write(to: big)
         try random.close()
         let out = directory.appendingPathComponent("out")
-        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        if outputExists { try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Products.executable("relswap"))
         process.arguments = ["generate-upgrade", "--previous", old.path, "--current", new.path, "--output", out.path]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let writing = Poll.until(seconds: 30, interval: 0.01) {
+        let writing = Poll.until(seconds: 30, interval: 0.001) {
             ((try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []).contains { $0.contains(".relswap-") }
         }
         #expect(writing, "the archive was being written")
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         #expect(process.terminationStatus == 143, "exit 128 + SIGTERM")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).isEmpty, "no temporary file and no archive")
+        if outputExists {
+            let left = try FileManager.default.contentsOfDirectory(atPath: out.path)
+            #expect(left.isEmpty, "no temporary file and no archive: \(left)")
+        } else {
+            #expect(!FileManager.default.fileExists(atPath: out.path), "the output directory the command made is removed")
+        }
         let releaseFiles = try FileManager.default.contentsOfDirectory(atPath: new.appendingPathComponent("releases/2").path)
         #expect(!releaseFiles.contains { $0.contains("relup") }, "\(releaseFiles)")
     }
