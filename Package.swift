@@ -32,8 +32,10 @@ let package = Package(
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         // Intel's ISA-L from the system (Debian: libisal-dev), for igzip's fast deflate of upgrade archives.
         .systemLibrary(name: "CISAL", pkgConfig: "libisal", providers: [.apt(["libisal-dev"])]),
+        // glibc's malloc.h (mallopt), part of libc.
+        .systemLibrary(name: "CMalloc"),
         // Internal helpers shared by the layers (zlib, whole-file reads); not a product.
-        .target(name: "SystemSupport", dependencies: ["CZlib", "CISAL"]),
+        .target(name: "SystemSupport", dependencies: ["CZlib", "CISAL", "CMalloc"]),
         .target(name: "ErlangTerm", dependencies: ["SystemSupport"]),
         .target(name: "Beam", dependencies: [
             "ErlangTerm", "SystemSupport",

@@ -37,6 +37,15 @@ package final class ParallelGzip {
     private var length: UInt64 = 0
     /// The batch being compressed in the background: its pieces, and its results once `done` is signalled.
     private var inFlight: (pieces: [[UInt8]], results: BatchResults, done: DispatchGroup)?
+    /// One thread per piece of a batch, each keeping its compressor's working buffer from piece to piece.
+    private let workers: WorkerThreads<Scratch>
+
+    /// A worker's compressor memory, kept across pieces: allocating and clearing it for each 256 KiB piece cost
+    /// more than a tenth of the CPU time of a whole archive (page faults and memset).
+    package struct Scratch {
+        package var levelBuffer: [UInt8]
+        package init(levelBuffer: [UInt8]) { self.levelBuffer = levelBuffer }
+    }
 
     /// Written by the background pieces (each its own slot), read after the batch's group is waited for.
     private final class BatchResults: @unchecked Sendable {
@@ -49,6 +58,11 @@ package final class ParallelGzip {
         self.sink = sink
         self.compression = compression
         batchSize = max(2, 2 * ProcessInfo.processInfo.activeProcessorCount)
+        let size = Self.levelBufferSize(compression)
+        workers = WorkerThreads(count: batchSize) {
+            // Level 0 needs no buffer (its size is 0); one byte keeps the pointer non-nil.
+            Scratch(levelBuffer: [UInt8](repeating: 0, count: max(1, size)))
+        }
         current.reserveCapacity(Self.pieceSize)
         // ID1 ID2, deflate, no flags, mtime 0, no extra flags, OS unix.
         try sink([0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 3])
@@ -88,18 +102,16 @@ package final class ParallelGzip {
         pending = []
         try collect()
         let results = BatchResults(count: pieces.count), done = DispatchGroup()
-        // A thread per piece, not Dispatch: its pool is as wide as the machine has cores, and the caller (a Swift
+        // Threads of their own, not Dispatch: its pool is as wide as the machine has cores, and the caller (a Swift
         // task, itself on that pool) holds one of them while it reads and tars, which left one core compressing.
         for (index, piece) in pieces.enumerated() {
             done.enter()
-            let thread = Thread { [compression] in
+            workers.run(on: index) { [compression] scratch in
                 // ISA-L's CRC (carry-less multiplication) is the gzip CRC of zlib's crc32, several times faster.
                 let crc = piece.withUnsafeBufferPointer { uLong(crc32_gzip_refl(0, $0.baseAddress, UInt64($0.count))) }
-                results.values[index] = (Self.deflate(piece, compression: compression, final: last && index == pieces.count - 1), crc)
+                results.values[index] = (Self.deflate(piece, compression: compression, final: last && index == pieces.count - 1, scratch: &scratch), crc)
                 done.leave()
             }
-            thread.stackSize = 1 << 20
-            thread.start()
         }
         inFlight = (pieces, results, done)
     }
@@ -117,27 +129,37 @@ package final class ParallelGzip {
     }
 
     /// Raw deflate of one piece: a sync flush ends all but the final piece, so the pieces join into one stream.
-    static func deflate(_ input: [UInt8], compression: Compression, final: Bool) -> [UInt8] {
+    package static func deflate(_ input: [UInt8], compression: Compression, final: Bool, scratch: inout Scratch) -> [UInt8] {
+        if let level = isalLevel(compression) { return isalDeflate(input, level: level, final: final, levelBuffer: &scratch.levelBuffer) }
+        return zlibDeflate(input, level: 9, final: final)
+    }
+
+    /// The size of the working memory ISA-L needs at a compression's level (0 for level 0 and for zlib).
+    package static func levelBufferSize(_ compression: Compression) -> Int {
+        isalLevel(compression).map { relswap_isal_level_buffer_size(Int32($0)) } ?? 0
+    }
+
+    /// The ISA-L level of a compression, or nil for zlib's.
+    static func isalLevel(_ compression: Compression) -> UInt32? {
         switch compression {
-        case .fast: return isalDeflate(input, level: 0, final: final)
-        case .default: return isalDeflate(input, level: 1, final: final)
-        case .best: return zlibDeflate(input, level: 9, final: final)
+        case .fast: return 0
+        case .default: return 1
+        case .best: return nil
         }
     }
 
     /// ISA-L's streaming deflate of one piece, raw (no header), ended by a sync flush or, for the last, the final
     /// block. The output grows until ISA-L has room to write everything it was asked to.
-    static func isalDeflate(_ input: [UInt8], level: UInt32, final: Bool) -> [UInt8] {
+    /// - Parameter levelBuffer: the level's working memory (`relswap_isal_level_buffer_size`), which ISA-L sets up
+    ///   itself at the start of each stream, so it is reused as it is.
+    static func isalDeflate(_ input: [UInt8], level: UInt32, final: Bool, levelBuffer: inout [UInt8]) -> [UInt8] {
         var stream = isal_zstream()
         isal_deflate_init(&stream)
         stream.level = level
         stream.gzip_flag = UInt16(IGZIP_DEFLATE)
         stream.end_of_stream = final ? 1 : 0
         stream.flush = UInt16(final ? NO_FLUSH : SYNC_FLUSH)
-        // Level 0 needs no buffer (its size is 0); one byte keeps the pointer non-nil.
-        var levelBuffer = [UInt8](repeating: 0, count: max(1, relswap_isal_level_buffer_size(Int32(level))))
-        var output = [UInt8](repeating: 0, count: input.count + input.count / 16 + 1024)
-        var produced = 0
+        var output = [UInt8]()
         levelBuffer.withUnsafeMutableBufferPointer { levelPointer in
             input.withUnsafeBufferPointer { inputBuffer in
                 stream.level_buf = levelPointer.baseAddress
@@ -145,22 +167,23 @@ package final class ParallelGzip {
                 // The C field is not const; ISA-L only reads through it (a mutable copy of the piece cost a copy).
                 stream.next_in = UnsafeMutablePointer(mutating: inputBuffer.baseAddress)
                 stream.avail_in = UInt32(inputBuffer.count)
+                var room = inputBuffer.count + inputBuffer.count / 16 + 1024
                 while true {
-                    let room = output.count - produced
-                    output.withUnsafeMutableBufferPointer { outputBuffer in
-                        stream.next_out = outputBuffer.baseAddress! + produced
-                        stream.avail_out = UInt32(room)
+                    // Not cleared first: only the bytes ISA-L reports as produced are counted as the array's.
+                    let part = [UInt8](unsafeUninitializedCapacity: room) { buffer, count in
+                        stream.next_out = buffer.baseAddress
+                        stream.avail_out = UInt32(buffer.count)
                         let status = isal_deflate(&stream)
                         precondition(status == COMP_OK, "isal_deflate failed: \(status)")
-                        produced += room - Int(stream.avail_out)
+                        count = buffer.count - Int(stream.avail_out)
                     }
+                    if output.isEmpty { output = part } else { output += part }
                     // Room left over: ISA-L wrote all it had (the flush, or the end of the stream, included).
                     if stream.avail_out > 0 && stream.avail_in == 0 { break }
-                    output += [UInt8](repeating: 0, count: output.count / 2 + 1024)
+                    room = room / 2 + 1024
                 }
             }
         }
-        output.removeSubrange(produced...)
         return output
     }
 

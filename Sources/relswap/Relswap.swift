@@ -1,4 +1,5 @@
 import ArgumentParser
+import SystemSupport
 
 /// The version of this build of Relswap, printed by `relswap --version`.
 let relswapVersion = "0.1.0"
@@ -14,6 +15,11 @@ struct Relswap: AsyncParsableCommand {
         """,
         version: relswapVersion,
         subcommands: [Inspect.self, Generate.self, GenerateAppups.self, GenerateUpgrade.self, PrepareRelease.self, Rehearse.self])
+
+    static func main() async {
+        ProcessMemory.keepFreedMemory()
+        await main(nil)
+    }
 }
 
 /// Options every command takes.

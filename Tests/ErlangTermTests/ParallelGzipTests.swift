@@ -36,6 +36,36 @@ import Testing
         #expect(try Self.compress(input, compression) == compressed, "the same bytes every time")
     }
 
+    /// Each worker keeps its ISA-L working memory from piece to piece, uncleared: every piece must still deflate
+    /// exactly as it does with fresh, zeroed memory. Pieces of text follow pieces of random bytes (and the other way
+    /// round), so that the memory a piece starts with holds another input's hash entries.
+    @Test(arguments: [Compression.fast, .default])
+    func reusedWorkingMemoryDeflatesAsFreshMemoryDoes(compression: Compression) throws {
+        var random = SeededRandom(seed: 7)
+        let words = (0..<300).map { _ in Array("v\(UInt32.random(in: 0...99_999, using: &random)) ".utf8) }
+        var pieces = [[UInt8]]()
+        // Twelve whole pieces and a short last one (the final block).
+        for index in 0..<13 {
+            var piece = [UInt8]()
+            if index == 12 {
+                piece = Array(words.joined().prefix(1000))
+            } else if index % 3 == 0 {
+                piece = (0..<ParallelGzip.pieceSize).map { _ in UInt8.random(in: 0...255, using: &random) }
+            } else {
+                while piece.count < ParallelGzip.pieceSize { piece += words[Int.random(in: 0..<words.count, using: &random)] }
+                piece = Array(piece.prefix(ParallelGzip.pieceSize))
+            }
+            pieces.append(piece)
+        }
+        let compressed = try Self.compress(pieces.flatMap { $0 }, compression)
+        var expected = [UInt8]()
+        for (index, piece) in pieces.enumerated() {
+            var fresh = ParallelGzip.Scratch(levelBuffer: [UInt8](repeating: 0, count: max(1, ParallelGzip.levelBufferSize(compression))))
+            expected += ParallelGzip.deflate(piece, compression: compression, final: index == pieces.count - 1, scratch: &fresh)
+        }
+        #expect(Array(compressed.dropFirst(10).dropLast(8)) == expected)
+    }
+
     /// Random bytes do not compress: the deflate output is larger than its input, in every piece.
     @Test(arguments: Compression.allCases)
     func incompressibleInputGrowsAndStillReadsBack(compression: Compression) throws {
