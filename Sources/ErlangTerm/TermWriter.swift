@@ -211,9 +211,12 @@ public enum TermWriter {
         case "\u{08}": output += "\\b"
         case "\u{0C}": output += "\\f"
         case "\u{1B}": output += "\\e"
+        case "\u{7F}": output += "\\d"
         default:
-            if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
-                output += "\\x{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            if scalar.value < 0x20 || (0x80...0x9F).contains(scalar.value) {
+                // Three octal digits, as io_lib writes the other control characters.
+                let digits = String(scalar.value, radix: 8)
+                output += "\\" + String(repeating: "0", count: 3 - digits.count) + digits
             } else {
                 output.unicodeScalars.append(scalar)
             }

@@ -48,7 +48,7 @@ struct Inspect: ParsableCommand {
                 output.append(contentsOf: report.output)
             }
             output.append(contentsOf: reports.isEmpty ? "\n".utf8 : "\n]\n".utf8)
-            FileHandle.standardOutput.write(Data(output))
+            output.withUnsafeBytes { FileHandle.standardOutput.write(Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: $0.baseAddress!), count: $0.count, deallocator: .none)) }
             if reports.contains(where: \.failed) { throw ExitCode.failure }
             return
         }
@@ -153,8 +153,17 @@ enum Inspection: Sendable {
                     .object([("name", .string($0.name)), ("value", .string(TermWriter.render($0.value)))])
                 })),
                 ("behaviours", .strings(module.behaviours)),
-                ("exports", .strings(module.exports.map(\.description))),
-                ("imports", .strings(module.imports.map { "\(TermWriter.atomText($0.module)):\(TermWriter.atomText($0.name))/\($0.arity)" })),
+                // name/arity and module:name/arity, written straight as bytes.
+                ("exports", .generated(count: module.exports.count) { index, text in
+                    let function = module.exports[index]
+                    Self.appendFunction(function.name, function.arity, into: &text)
+                }),
+                ("imports", .generated(count: module.imports.count) { index, text in
+                    let function = module.imports[index]
+                    Self.appendAtom(function.module, into: &text)
+                    text.append(UInt8(ascii: ":"))
+                    Self.appendFunction(function.name, function.arity, into: &text)
+                }),
                 ("kind", .string("beam")),
                 ("md5", .string(module.md5.hexString)),
                 ("module", .string(module.name)),
@@ -171,4 +180,17 @@ enum Inspection: Sendable {
         }
     }
 
+
+    /// The atom as Erlang source (`TermWriter.atomText`), as UTF-8.
+    private static func appendAtom(_ name: String, into text: inout [UInt8]) {
+        var atom = TermWriter.atomText(name)
+        atom.withUTF8 { text.append(contentsOf: $0) }
+    }
+
+    /// `name/arity`, as `BeamModule.Function.description` has it.
+    private static func appendFunction(_ name: String, _ arity: Int, into text: inout [UInt8]) {
+        appendAtom(name, into: &text)
+        text.append(UInt8(ascii: "/"))
+        if arity >= 10 { text.append(contentsOf: String(arity).utf8) } else { text.append(UInt8(ascii: "0") + UInt8(arity)) }
+    }
 }

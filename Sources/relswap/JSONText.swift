@@ -7,6 +7,9 @@ enum JSONValue {
     case strings([String])
     case object([(String, JSONValue)])
     case array([JSONValue])
+    /// An array of `count` strings, each written as UTF-8 by `element` (and quoted as it is copied out): for the
+    /// hundreds of thousands of imports and exports of a release, which are never needed as `String`s.
+    case generated(count: Int, element: (Int, inout [UInt8]) -> Void)
 
     /// Pretty-printed with two-space indentation, as UTF-8.
     func bytes(indent: Int = 0) -> [UInt8] {
@@ -27,6 +30,13 @@ enum JSONValue {
         case .strings(let values):
             JSONValue.container(into: &output, indent: indent, brackets: "[]", count: values.count) { output, index in
                 JSONValue.appendQuoted(values[index], into: &output)
+            }
+        case .generated(let count, let element):
+            var text = [UInt8]()
+            JSONValue.container(into: &output, indent: indent, brackets: "[]", count: count) { output, index in
+                text.removeAll(keepingCapacity: true)
+                element(index, &text)
+                text.withUnsafeBufferPointer { JSONValue.appendQuoted($0, into: &output) }
             }
         case .array(let values):
             JSONValue.container(into: &output, indent: indent, brackets: "[]", count: values.count) { output, index in
@@ -57,17 +67,19 @@ enum JSONValue {
     }
 
     static func appendQuoted(_ value: String, into output: inout [UInt8]) {
+        var value = value
+        value.withUTF8 { appendQuoted($0, into: &output) }
+    }
+
+    /// UTF-8 text as a JSON string: bytes of multi-byte characters (all 0x80 and above) pass as they are.
+    static func appendQuoted(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
-        let plain: Bool? = value.utf8.withContiguousStorageIfAvailable { bytes in
-            guard !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return false }
+        guard bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
             output.append(contentsOf: bytes)
-            return true
-        }
-        if plain == true {
             output.append(UInt8(ascii: "\""))
             return
         }
-        for byte in value.utf8 {
+        for byte in bytes {
             switch byte {
             case UInt8(ascii: "\""): output.append(contentsOf: "\\\"".utf8)
             case UInt8(ascii: "\\"): output.append(contentsOf: "\\\\".utf8)
@@ -78,7 +90,6 @@ enum JSONValue {
                 let hex = String(byte, radix: 16)
                 output.append(contentsOf: ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8)
             default:
-                // Bytes of multi-byte characters (all 0x80 and above) pass as they are: the output stays UTF-8.
                 output.append(byte)
             }
         }

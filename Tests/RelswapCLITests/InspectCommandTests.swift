@@ -71,6 +71,41 @@ import Testing
         #expect(try TermReader.parseTerm(terms[0]) == TermReader.consult(path: app)[0])
     }
 
+    /// Exports and imports in the JSON are beam_lib's, in its order, each written as Erlang writes it (`~tw`): atoms
+    /// that need quotes (a double quote, a backslash, a capital, a space, a non-ASCII letter) stay quoted and escaped,
+    /// and the JSON string escapes them again.
+    @Test func exportsAndImportsAreWrittenAsErlangWritesThem() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let source = directory.appendingPathComponent("odd.erl")
+        try Data(#"""
+            -module(odd).
+            -export(['a"b'/0, 'back\\slash'/1, 'del\d'/0, 'ctl\001'/0, 'Ünï'/0, plain/2, many/12]).
+            'a"b'() -> ok.
+            'back\\slash'(X) -> lists:reverse(X).
+            'del\d'() -> ok.
+            'ctl\001'() -> ok.
+            'Ünï'() -> 'Elixir.Enum':map([], fun erlang:abs/1).
+            plain(A, B) -> 'we ird':'ca"ll'(A, B).
+            many(_, _, _, _, _, _, _, _, _, _, _, _) -> 'q\\uote':x().
+
+            """#.utf8).write(to: source)
+        try ErlangOracle.runProgram(try ErlangOracle.executable("erlc"), ["-o", directory.path, source.path])
+        let beam = directory.appendingPathComponent("odd.beam").path
+        let expected = try ErlangOracle.evaluate("""
+            io:setopts([{encoding, unicode}]), \
+            {ok, {_, [{exports, E}, {imports, I}]}} = beam_lib:chunks("\(beam)", [exports, imports]), \
+            [io:format("e ~ts~n", [io_lib:format("~tw/~w", [N, A])]) || {N, A} <- E], \
+            [io:format("i ~ts~n", [io_lib:format("~tw:~tw/~w", [M, N, A])]) || {M, N, A} <- I]
+            """).split(separator: "\n").map(String.init)
+        let result = try Products.run("relswap", ["inspect", "--json", beam])
+        #expect(result.status == 0, "\(result.standardError)")
+        let reports = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [[String: Any]])
+        let exports = try #require(reports.first?["exports"] as? [String]), imports = try #require(reports.first?["imports"] as? [String])
+        #expect(exports.map { "e \($0)" } + imports.map { "i \($0)" } == expected)
+        #expect(exports.contains(#"'back\\slash'/1"#) && exports.contains(#"'del\d'/0"#) && exports.contains("many/12"), "\(exports)")
+    }
+
     /// A directory stands for the BEAM and term files under it, in path order.
     @Test func directoriesAreSearchedForBeamAndTermFiles() throws {
         let directory = try ErlangOracle.temporaryDirectory()
