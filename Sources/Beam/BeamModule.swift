@@ -146,20 +146,6 @@ public struct BeamModule: Sendable {
         return (text(first), imports)
     }
 
-    /// The modules a beam imports functions from (its `ImpT`'s module atoms), for a caller that only needs to know
-    /// whether it calls into some modules, without the whole import table as strings.
-    public static func importedModules(of file: BeamFile) throws(BeamError) -> Set<String> {
-        let ranges = try file.atomRanges()
-        var indices = Set<UInt32>()
-        for entry in try triples(file, "ImpT") {
-            guard entry.0 >= 1, Int(entry.0) <= ranges.count else {
-                throw file.invalid("ImpT", "an atom index is outside the atom table of \(ranges.count)")
-            }
-            indices.insert(entry.0)
-        }
-        return Set(indices.map { String(decoding: file.bytes[ranges[Int($0) - 1]], as: UTF8.self) })
-    }
-
     /// Entries of three 32-bit words after a 32-bit count (`ImpT`, `ExpT`, `LocT`).
     static func triples(_ file: BeamFile, _ id: String) throws(BeamError) -> [(UInt32, UInt32, UInt32)] {
         guard let data = file.data(of: id) else { throw BeamError(path: file.path, reason: .missingChunk(id: id)) }

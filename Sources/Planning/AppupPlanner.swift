@@ -78,12 +78,14 @@ public enum AppupPlanner {
             let oldDirectory = old.root.applicationDirectory(name, version: version)
             let newDirectory = new.root.applicationDirectory(name, version: version)
             if URL(fileURLWithPath: oldDirectory).standardizedFileURL == URL(fileURLWithPath: newDirectory).standardizedFileURL { return nil }
-            return (version, ModuleComparison(application: name, oldDirectory: oldDirectory, newDirectory: newDirectory))
+            // What their beams import from is kept, for the calls-that-break check, which then need not read them.
+            return (version, ModuleComparison(application: name, oldDirectory: oldDirectory, newDirectory: newDirectory,
+                                              recordImports: options.findRisks ? .ifReadable : .off))
         }
         let sameVersion = sameVersionEntries.map(\.comparison)
         let upgradedComparisons = upgradedEntries.map { name, fromVersion, toVersion in
             ModuleComparison(application: name, oldDirectory: old.root.applicationDirectory(name, version: fromVersion),
-                             newDirectory: new.root.applicationDirectory(name, version: toVersion), recordImports: options.findRisks)
+                             newDirectory: new.root.applicationDirectory(name, version: toVersion), recordImports: options.findRisks ? .required : .off)
         }
         // Every .app these steps read, parsed once and on every core.
         let resources = ApplicationResources()
@@ -93,9 +95,11 @@ public enum AppupPlanner {
 
         // Unchanged versions must hold unchanged code: release_handler would not load it.
         var warnings = [AppupWarning]()
+        var unchangedImports = [String: ImportedModules]()
         for ((version, comparison), result) in zip(sameVersionEntries, diffs) {
             let name = comparison.application, newDirectory = comparison.newDirectory
             let diff = try result.get()
+            for (module, imports) in diff.importedModules { unchangedImports["\(name)/\(module)"] = imports }
             let changed = diff.added + diff.deleted + diff.changed.map(\.module)
             if !changed.isEmpty {
                 let list = changed.sorted().joined(separator: ", ")
@@ -158,7 +162,7 @@ public enum AppupPlanner {
         if old.release.ertsVersion != new.release.ertsVersion {
             riskInputs.removeAll { ["kernel", "stdlib", "sasl"].contains($0.name) }
         }
-        plan.risks = !options.findRisks ? [] : RiskFinder.find(old: old, new: new, upgraded: riskInputs, source: DebugInfoSource(directories: options.debugInfoFrom), resources: resources).map { risk in
+        plan.risks = !options.findRisks ? [] : RiskFinder.find(old: old, new: new, upgraded: riskInputs, unchangedImports: unchangedImports, source: DebugInfoSource(directories: options.debugInfoFrom), resources: resources).map { risk in
             var risk = risk
             risk.accepted = accepted.contains("\(risk.code):\(risk.module ?? risk.application)")
             return risk

@@ -15,7 +15,7 @@ extension AppupPlanner {
         var noiseOnly: [String]
         /// For every module of the new version whose beam the comparison read: the modules it imports from. The
         /// risk check for calls that break reads no beam again for a module known here not to call the watched ones.
-        var importedModules = [String: Set<String>]()
+        var importedModules = [String: ImportedModules]()
     }
 
     /// One application to compare: its directory in each release.
@@ -23,8 +23,17 @@ extension AppupPlanner {
         var application: String
         var oldDirectory: String
         var newDirectory: String
-        /// Keep what each new beam imports from (`ModuleDiff.importedModules`), for the risk checks.
-        var recordImports = false
+        /// Whether to keep what each new beam imports from (`ModuleDiff.importedModules`), for the risk checks.
+        var recordImports = ImportRecording.off
+    }
+
+    enum ImportRecording: Sendable {
+        case off
+        /// An import table that cannot be read fails the comparison (an upgraded application: its beams are loaded).
+        case required
+        /// An import table that cannot be read is left out (an application that keeps its version: the risk check
+        /// reads that beam itself).
+        case ifReadable
     }
 
     /// Compares every given application's modules in one pass on every core: the beams of all applications form
@@ -75,18 +84,18 @@ extension AppupPlanner {
             let count = listing.both.count + listing.added.count
             defer { position += count }
             var changed = [(module: String, new: BeamModule, old: BeamModule)](), noise = [String]()
-            var importedModules = [String: Set<String>]()
+            var importedModules = [String: ImportedModules]()
             var failure: PlanningError?
             for (item, outcome) in zip(work[position..<(position + count)], outcomes[position..<(position + count)]) {
                 switch outcome {
                 case .same(let imports), .added(let imports):
-                    if comparison.recordImports { importedModules[item.module] = imports }
+                    if let imports { importedModules[item.module] = imports }
                 case .noise(let imports):
                     noise.append(item.module)
-                    if comparison.recordImports { importedModules[item.module] = imports }
+                    if let imports { importedModules[item.module] = imports }
                 case .changed(let new, let old):
                     changed.append((item.module, new, old))
-                    if comparison.recordImports { importedModules[item.module] = Set(new.imports.map(\.module)) }
+                    if comparison.recordImports != .off { importedModules[item.module] = ImportedModules(names: new.imports.map(\.module)) }
                 case .failed(let error):
                     if failure == nil { failure = error }
                 }
@@ -104,7 +113,7 @@ extension AppupPlanner {
     }
 
     private enum Outcome: Sendable {
-        case same(imports: Set<String>), noise(imports: Set<String>), changed(BeamModule, BeamModule), added(imports: Set<String>)
+        case same(imports: ImportedModules?), noise(imports: ImportedModules?), changed(BeamModule, BeamModule), added(imports: ImportedModules?)
         case failed(PlanningError)
     }
 
@@ -123,7 +132,7 @@ extension AppupPlanner {
     }
 
     /// A module in both versions. Equal files are the common case: one memcmp, and the module name read once.
-    private static func compare(_ module: String, old: Located, new: Located, recordImports: Bool) -> Outcome {
+    private static func compare(_ module: String, old: Located, new: Located, recordImports: ImportRecording) -> Outcome {
         do throws(BeamError) {
             let oldBytes = try old.bytes(), newBytes = try new.bytes()
             let identical = oldBytes.count == newBytes.count && oldBytes.withUnsafeBytes { a in
@@ -132,15 +141,15 @@ extension AppupPlanner {
             let newFile = try BeamFile(bytes: newBytes, path: new.path)
             if identical {
                 if let problem = try wrongModule(newFile, module, path: old.path) { return .failed(problem) }
-                return .same(imports: recordImports ? try BeamModule.importedModules(of: newFile) : [])
+                return .same(imports: try imports(of: newFile, recordImports))
             }
             let oldFile = try BeamFile(bytes: oldBytes, path: old.path)
             if let problem = try wrongModule(oldFile, module, path: old.path) { return .failed(problem) }
             if let problem = try wrongModule(newFile, module, path: new.path) { return .failed(problem) }
             // Compressed beams whose gzip headers differ hold the same beam.
-            if oldFile.bytes == newFile.bytes { return .same(imports: recordImports ? try BeamModule.importedModules(of: newFile) : []) }
+            if oldFile.bytes == newFile.bytes { return .same(imports: try imports(of: newFile, recordImports)) }
             let oldMD5 = try oldFile.md5(), newMD5 = try newFile.md5()
-            if oldMD5 == newMD5 { return .noise(imports: recordImports ? try BeamModule.importedModules(of: newFile) : []) }
+            if oldMD5 == newMD5 { return .noise(imports: try imports(of: newFile, recordImports)) }
             return .changed(try BeamModule(file: newFile, md5: newMD5), try BeamModule(file: oldFile, md5: oldMD5))
         } catch {
             return .failed(PlanningError(message: error.description))
@@ -148,7 +157,7 @@ extension AppupPlanner {
     }
 
     /// An added module must have a readable beam too: it is loaded by the upgrade.
-    private static func addedModule(_ module: String, at beam: Located, recordImports: Bool) -> Outcome {
+    private static func addedModule(_ module: String, at beam: Located, recordImports: ImportRecording) -> Outcome {
         do throws(BeamError) {
             let file = try BeamFile(bytes: try beam.bytes(), path: beam.path)
             _ = try file.md5()
@@ -157,9 +166,17 @@ extension AppupPlanner {
                 return .failed(PlanningError(file: beam.path, message: "holds module \(inside), not \(module)",
                                              hint: "rebuild the application (a module's beam is <module>.beam)"))
             }
-            return .added(imports: recordImports ? try BeamModule.importedModules(of: file) : [])
+            return .added(imports: try imports(of: file, recordImports))
         } catch {
             return .failed(PlanningError(message: error.description))
+        }
+    }
+
+    private static func imports(of file: BeamFile, _ recording: ImportRecording) throws(BeamError) -> ImportedModules? {
+        switch recording {
+        case .off: return nil
+        case .required: return try ImportedModules(of: file)
+        case .ifReadable: return try? ImportedModules(of: file)
         }
     }
 

@@ -15,14 +15,16 @@ enum RiskFinder {
         var newDirectory: String
     }
 
-    static func find(old: AppupPlanner.Side, new: AppupPlanner.Side, upgraded: [Upgraded], source: DebugInfoSource,
-                     resources: ApplicationResources = ApplicationResources()) -> [UpgradeRisk] {
+    /// - Parameter unchangedImports: what the beams of applications that keep their version import from, by
+    ///   "application/module", as the same-version check recorded it.
+    static func find(old: AppupPlanner.Side, new: AppupPlanner.Side, upgraded: [Upgraded], unchangedImports: [String: ImportedModules] = [:],
+                     source: DebugInfoSource, resources: ApplicationResources = ApplicationResources()) -> [UpgradeRisk] {
         // The checks of each upgraded application on its own, in parallel.
         var risks = parallelMap(upgraded) { applicationRisks($0, source: source) }.flatMap { $0 }
         // Each release's applications and their modules, read once (in parallel) for the two release-wide passes.
         let newModules = modulesByApplication(new, resources: resources)
         let oldModules = modulesByApplication(old, sameAs: new, read: newModules, resources: resources)
-        risks += callsThatBreak(newModules: newModules, upgraded: upgraded)
+        risks += callsThatBreak(newModules: newModules, upgraded: upgraded, unchangedImports: unchangedImports)
         risks += removedProtocolImplementations(newModules: newModules, upgraded: upgraded)
         risks += movedModules(old: oldModules, new: newModules, order: new.release.applications.map(\.name))
         let rank: [UpgradeRisk.Level: Int] = [.error: 0, .warning: 1, .info: 2]
@@ -168,7 +170,8 @@ enum RiskFinder {
         }
     }
 
-    static func callsThatBreak(newModules: [(application: String, directory: String, modules: [String])], upgraded: [Upgraded]) -> [UpgradeRisk] {
+    static func callsThatBreak(newModules: [(application: String, directory: String, modules: [String])], upgraded: [Upgraded],
+                               unchangedImports: [String: ImportedModules] = [:]) -> [UpgradeRisk] {
         // Exports before and after of the modules whose exports can change: those of upgraded applications.
         var exportsBefore = [String: Set<String>](), exportsAfter = [String: Set<String>]()
         var owner = [String: String]()
@@ -190,11 +193,13 @@ enum RiskFinder {
         // and when no module lost any (the common upgrade) no beam is read at all.
         exportsBefore = exportsBefore.filter { module, before in !before.isSubset(of: exportsAfter[module] ?? []) }
         guard !exportsBefore.isEmpty else { return [] }
-        // Every module of the new release that imports one of them. The module comparison already read the upgraded
-        // applications' beams and kept what each imports from: those are read again only if they call a watched
-        // module (a changed one not even then); the unchanged applications' beams are read here, for their imports.
+        // Every module of the new release that imports one of them. The module comparison already read the beams of
+        // the upgraded applications and of those that keep their version, and kept what each imports from: those are
+        // read again only if they may call a watched module (a changed one not even then); the others are read here.
         let watchedNames = Set(exportsBefore.keys)
-        var seenImports = [String: (imports: Set<String>, changed: BeamModule?)]()
+        let watchedHashes = Set(watchedNames.map { ImportedModules.hash($0.utf8) })
+        var seenImports = [String: (imports: ImportedModules, changed: BeamModule?)]()
+        for (key, imports) in unchangedImports { seenImports[key] = (imports, nil) }
         for application in upgraded {
             let changed = Dictionary(application.diff.changed.map { ($0.module, $0.new) }, uniquingKeysWith: { first, _ in first })
             for (module, imports) in application.diff.importedModules { seenImports["\(application.name)/\(module)"] = (imports, changed[module]) }
@@ -207,7 +212,7 @@ enum RiskFinder {
                 modules.compactMap { module in
                     let caller = (application: application, module: module)
                     if let seen = known["\(application)/\(module)"] {
-                        if seen.imports.isDisjoint(with: watchedNames) { return nil }
+                        if !seen.imports.mayCallAny(of: watchedHashes) { return nil }
                         if let beam = seen.changed { return (caller, (module, beam.imports.filter { watchedNames.contains($0.module) })) }
                     }
                     // A module whose atoms do not name a watched module imports nothing from one: its head is enough.

@@ -63,6 +63,29 @@ import Testing
         #expect(fromHead * 2 > beams.count, "\(fromHead) of \(beams.count) beams had their atom table in the head")
     }
 
+    /// What every OTP beam imports from, as `ImportedModules` keeps it (hashes), against beam_lib's import table: each
+    /// module beam_lib lists is found, and the modules other beams import from, and this one does not, are not.
+    @Test func importedModulesOfEveryOTPBeamAreBeamLibs() throws {
+        let beams = ErlangOracle.files(under: try ErlangOracle.otpRoot()) { $0.hasSuffix(".beam") }
+        let answers = try ErlangOracle.ask("beams", items: beams)
+        try #require(answers.count == beams.count)
+        var importedBy = [Set<String>]()
+        for answer in answers {
+            let imports = try ErlangOracle.term(fromHex: answer).tupleElements?[3].listElements ?? []
+            importedBy.append(Set(imports.compactMap { $0.tupleElements?[0].atomValue }))
+        }
+        let everyModule = importedBy.reduce(into: Set<String>()) { $0.formUnion($1) }
+        var missed = [String](), extra = 0
+        for (path, modules) in zip(beams, importedBy) {
+            let recorded = try ImportedModules(of: BeamFile(path: path))
+            for module in modules where !recorded.mayCallAny(of: [ImportedModules.hash(module.utf8)]) { missed.append("\(path): \(module)") }
+            extra += everyModule.subtracting(modules).filter { recorded.mayCallAny(of: [ImportedModules.hash($0.utf8)]) }.count
+        }
+        #expect(missed.isEmpty, "\(missed.prefix(10))")
+        #expect(extra == 0, "modules said to be imported that are not (a hash collision would be one; there are none here)")
+        #expect(everyModule.count > 100)
+    }
+
     /// `beam_lib` reads gzip-compressed beams too (as `beam_lib:strip` may leave them); so do we, with the same md5.
     @Test func gzipCompressedBeamMatchesBeamLib() throws {
         let directory = try ErlangOracle.temporaryDirectory()
