@@ -21,23 +21,28 @@ package enum Compression: String, Sendable, CaseIterable {
 /// zlib does) or by zlib (`best`, level 9). libdeflate, also measured, compresses whole buffers only, each ending in
 /// a final block, so its pieces cannot be joined into one stream (docs/performance.md has the figures).
 ///
-/// Input is taken in pieces of `pieceSize` bytes and compressed a batch at a time (two per core) in the background,
-/// while the caller goes on producing the next batch (reading files, writing the tar): at most two batches are held,
-/// so memory stays bounded whatever the input's size. Output goes to `sink` in order. The header has no name and no
-/// time, so the same input always gives the same bytes.
+/// Input is taken in pieces of `pieceSize` bytes, each handed to the next of a few worker threads (two per core) as
+/// soon as it is full, while the caller goes on producing input (reading files, writing the tar); output is written
+/// to `sink` in order as the oldest piece is done. At most `maxInFlight` pieces are held, so memory stays bounded
+/// whatever the input's size. (Pieces used to go in batches, each waited for whole before the next started: the
+/// cores sat idle at every batch's end, a quarter of the machine over a whole archive.) The header has no name and
+/// no time, so the same input always gives the same bytes.
 package final class ParallelGzip {
     package static let pieceSize = 256 * 1024
 
     private let sink: ([UInt8]) throws -> Void
     private let compression: Compression
-    private let batchSize: Int
-    private var pending = [[UInt8]]()
     private var current = [UInt8]()
+    /// The last full piece, not yet handed out: whether it ends the stream is known only when more input comes or
+    /// the stream is finished.
+    private var held: [UInt8]?
     private var crc: uLong = crc32(0, nil, 0)
     private var length: UInt64 = 0
-    /// The batch being compressed in the background: its pieces, and its results once `done` is signalled.
-    private var inFlight: (pieces: [[UInt8]], results: BatchResults, done: DispatchGroup)?
-    /// One thread per piece of a batch, each keeping its compressor's working buffer from piece to piece.
+    /// Pieces being compressed, oldest first.
+    private var inFlight = [Piece]()
+    private let maxInFlight: Int
+    private var nextWorker = 0
+    /// Threads of their own, each keeping its compressor's working buffer from piece to piece.
     private let workers: WorkerThreads<Scratch>
 
     /// A worker's compressor memory, kept across pieces: allocating and clearing it for each 256 KiB piece cost
@@ -47,22 +52,26 @@ package final class ParallelGzip {
         package init(levelBuffer: [UInt8]) { self.levelBuffer = levelBuffer }
     }
 
-    /// Written by the background pieces (each its own slot), read after the batch's group is waited for.
-    private final class BatchResults: @unchecked Sendable {
-        var values: [([UInt8], uLong)]
-        init(count: Int) { values = Array(repeating: ([], 0), count: count) }
+    /// One piece in flight: written by its worker, read after `done` is signalled.
+    private final class Piece: @unchecked Sendable {
+        let length: Int
+        var output = [UInt8]()
+        var crc: uLong = 0
+        let done = DispatchSemaphore(value: 0)
+        init(length: Int) { self.length = length }
     }
-
 
     package init(compression: Compression = .default, sink: @escaping ([UInt8]) throws -> Void) throws {
         self.sink = sink
         self.compression = compression
-        batchSize = max(2, 2 * ProcessInfo.processInfo.activeProcessorCount)
         let size = Self.levelBufferSize(compression)
-        workers = WorkerThreads(count: batchSize) {
+        // Threads of their own, not Dispatch: its pool is as wide as the machine has cores, and the caller (a Swift
+        // task, itself on that pool) holds one of them while it reads and tars, which left one core compressing.
+        workers = WorkerThreads(count: max(2, 2 * ProcessInfo.processInfo.activeProcessorCount)) {
             // Level 0 needs no buffer (its size is 0); one byte keeps the pointer non-nil.
             Scratch(levelBuffer: [UInt8](repeating: 0, count: max(1, size)))
         }
+        maxInFlight = 2 * workers.count
         current.reserveCapacity(Self.pieceSize)
         // ID1 ID2, deflate, no flags, mtime 0, no extra flags, OS unix.
         try sink([0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 3])
@@ -76,56 +85,53 @@ package final class ParallelGzip {
             current.append(contentsOf: UnsafeBufferPointer(start: bytes.baseAddress!.advanced(by: offset).assumingMemoryBound(to: UInt8.self), count: take))
             offset += take
             if current.count == Self.pieceSize {
-                pending.append(current)
+                if let previous = held { try start(previous, final: false) }
+                held = current
                 current = []
                 current.reserveCapacity(Self.pieceSize)
-                if pending.count == batchSize { try flush(last: false) }
             }
         }
     }
 
     /// Compresses what is left, ends the stream and writes the trailer.
     package func finish() throws {
-        if !current.isEmpty || pending.isEmpty { pending.append(current) }
+        if !current.isEmpty {
+            if let previous = held { try start(previous, final: false) }
+            try start(current, final: true)
+        } else {
+            // The last full piece ends the stream; with no input at all, an empty final block does.
+            try start(held ?? [], final: true)
+        }
+        held = nil
         current = []
-        try flush(last: true)
-        try collect()
+        while !inFlight.isEmpty { try writeOldest() }
         var trailer = [UInt8]()
         for shift in stride(from: 0, to: 32, by: 8) { trailer.append(UInt8(truncatingIfNeeded: UInt32(truncatingIfNeeded: crc) >> UInt32(shift))) }
         for shift in stride(from: 0, to: 32, by: 8) { trailer.append(UInt8(truncatingIfNeeded: length >> UInt64(shift))) }
         try sink(trailer)
     }
 
-    /// Starts compressing the pending pieces in the background, after writing out the batch before them.
-    private func flush(last: Bool) throws {
-        let pieces = pending
-        pending = []
-        try collect()
-        let results = BatchResults(count: pieces.count), done = DispatchGroup()
-        // Threads of their own, not Dispatch: its pool is as wide as the machine has cores, and the caller (a Swift
-        // task, itself on that pool) holds one of them while it reads and tars, which left one core compressing.
-        for (index, piece) in pieces.enumerated() {
-            done.enter()
-            workers.run(on: index) { [compression] scratch in
-                // ISA-L's CRC (carry-less multiplication) is the gzip CRC of zlib's crc32, several times faster.
-                let crc = piece.withUnsafeBufferPointer { uLong(crc32_gzip_refl(0, $0.baseAddress, UInt64($0.count))) }
-                results.values[index] = (Self.deflate(piece, compression: compression, final: last && index == pieces.count - 1, scratch: &scratch), crc)
-                done.leave()
-            }
+    /// Hands a piece to the next worker, after writing out the oldest ones if `maxInFlight` are held.
+    private func start(_ input: [UInt8], final: Bool) throws {
+        while inFlight.count >= maxInFlight { try writeOldest() }
+        let piece = Piece(length: input.count)
+        workers.run(on: nextWorker) { [compression] scratch in
+            // ISA-L's CRC (carry-less multiplication) is the gzip CRC of zlib's crc32, several times faster.
+            piece.crc = input.withUnsafeBufferPointer { uLong(crc32_gzip_refl(0, $0.baseAddress, UInt64($0.count))) }
+            piece.output = Self.deflate(input, compression: compression, final: final, scratch: &scratch)
+            piece.done.signal()
         }
-        inFlight = (pieces, results, done)
+        nextWorker = (nextWorker + 1) % workers.count
+        inFlight.append(piece)
     }
 
-    /// Waits for the batch in the background and writes its output, in order.
-    private func collect() throws {
-        guard let batch = inFlight else { return }
-        inFlight = nil
-        batch.done.wait()
-        for (piece, result) in zip(batch.pieces, batch.results.values) {
-            crc = crc32_combine(crc, result.1, off_t(piece.count))
-            length += UInt64(piece.count)
-            try sink(result.0)
-        }
+    /// Waits for the oldest piece in flight and writes its output.
+    private func writeOldest() throws {
+        let piece = inFlight.removeFirst()
+        piece.done.wait()
+        crc = crc32_combine(crc, piece.crc, off_t(piece.length))
+        length += UInt64(piece.length)
+        try sink(piece.output)
     }
 
     /// Raw deflate of one piece: a sync flush ends all but the final piece, so the pieces join into one stream.
