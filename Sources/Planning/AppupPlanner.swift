@@ -113,44 +113,19 @@ public enum AppupPlanner {
             }
         }
 
+        // Each upgraded application is planned on its own core; results, warnings and the first failure in release order.
+        let planned = parallelMap(Array(zip(upgradedEntries, zip(upgradedComparisons, diffs.dropFirst(sameVersion.count))))) { entry, pair in
+            Result { () throws(PlanningError) in
+                try planApplication(name: entry.name, fromVersion: entry.from, toVersion: entry.to, comparison: pair.0, diff: try pair.1.get(), options: options)
+            }
+        }
         var upgraded = [AppupPlan.Application]()
         var riskInputs = [RiskFinder.Upgraded]()
-        for ((name, fromVersion, toVersion), (comparison, result)) in zip(upgradedEntries, zip(upgradedComparisons, diffs.dropFirst(sameVersion.count))) {
-            let oldDirectory = comparison.oldDirectory, newDirectory = comparison.newDirectory
-            let diff = try result.get()
-            riskInputs.append(RiskFinder.Upgraded(name: name, diff: diff, oldDirectory: oldDirectory, newDirectory: newDirectory))
-            // Warnings about generated instructions count only if those instructions are used.
-            var generatedWarnings = [AppupWarning]()
-            var application = try decide(name: name, fromVersion: fromVersion, toVersion: toVersion, diff: diff, warnings: &generatedWarnings)
-            let existingPath = "\(newDirectory)/ebin/\(name).appup"
-            let sourcePath = "\(newDirectory)/src/\(name).appup.src"
-            application.path = options.outputDirectory.map { "\($0)/\(name).appup" } ?? existingPath
-            // ebin/<app>.appup wins, as in rebar; else src/<app>.appup.src, which rebar would have written there.
-            let handWritten = FileManager.default.fileExists(atPath: existingPath) ? existingPath
-                : FileManager.default.fileExists(atPath: sourcePath) ? sourcePath : nil
-            var existing: Appup?
-            if let handWritten {
-                do {
-                    existing = try readHandWritten(handWritten, application: name, fromVersion: fromVersion, toVersion: toVersion)
-                } catch where options.checking {
-                    existing = nil
-                }
-            }
-            if let handWritten, let existing {
-                if !options.force, existing.up.contains(where: { $0.matches(fromVersion) }) {
-                    application.appup = existing
-                    application.source = handWritten == existingPath ? .kept(file: existingPath) : .handWritten(file: sourcePath)
-                } else {
-                    // Keep the file's entries for other versions, and add ours.
-                    application.appup.up += existing.up.filter { !$0.matches(fromVersion) }
-                    application.appup.down += existing.down.filter { !$0.matches(fromVersion) }
-                }
-            }
-            if application.source == .generated, let overrides = options.overridesDirectory {
-                try applyOverride(directory: overrides, to: &application)
-            }
-            if application.usesGeneratedInstructions { warnings += generatedWarnings }
+        for outcome in planned {
+            let (application, riskInput, applicationWarnings) = try outcome.get()
             upgraded.append(application)
+            riskInputs.append(riskInput)
+            warnings += applicationWarnings
         }
         try loadConsolidatedProtocols(old: old, new: new, upgraded: &upgraded, warnings: &warnings, resources: resources)
         var plan = AppupPlan(releaseName: new.release.name, fromVersion: old.release.version, toVersion: new.release.version,
@@ -169,6 +144,45 @@ public enum AppupPlanner {
         }
         if options.restartOnNativeCode { restartApplicationsWithNativeCode(&plan) }
         return plan
+    }
+
+    /// One upgraded application's appup: generated from its diff, or the hand-written one (ebin, else src), or an
+    /// override; with what the risk checks read of it, and the warnings about generated instructions if they are used.
+    static func planApplication(name: String, fromVersion: String, toVersion: String, comparison: ModuleComparison, diff: ModuleDiff,
+                                options: Options) throws(PlanningError) -> (AppupPlan.Application, RiskFinder.Upgraded, [AppupWarning]) {
+        let oldDirectory = comparison.oldDirectory, newDirectory = comparison.newDirectory
+        let riskInput = RiskFinder.Upgraded(name: name, diff: diff, oldDirectory: oldDirectory, newDirectory: newDirectory)
+        // Warnings about generated instructions count only if those instructions are used.
+        var generatedWarnings = [AppupWarning]()
+        var application = try decide(name: name, fromVersion: fromVersion, toVersion: toVersion, diff: diff, warnings: &generatedWarnings)
+        let existingPath = "\(newDirectory)/ebin/\(name).appup"
+        let sourcePath = "\(newDirectory)/src/\(name).appup.src"
+        application.path = options.outputDirectory.map { "\($0)/\(name).appup" } ?? existingPath
+        // ebin/<app>.appup wins, as in rebar; else src/<app>.appup.src, which rebar would have written there.
+        let handWritten = FileManager.default.fileExists(atPath: existingPath) ? existingPath
+            : FileManager.default.fileExists(atPath: sourcePath) ? sourcePath : nil
+        var existing: Appup?
+        if let handWritten {
+            do {
+                existing = try readHandWritten(handWritten, application: name, fromVersion: fromVersion, toVersion: toVersion)
+            } catch where options.checking {
+                existing = nil
+            }
+        }
+        if let handWritten, let existing {
+            if !options.force, existing.up.contains(where: { $0.matches(fromVersion) }) {
+                application.appup = existing
+                application.source = handWritten == existingPath ? .kept(file: existingPath) : .handWritten(file: sourcePath)
+            } else {
+                // Keep the file's entries for other versions, and add ours.
+                application.appup.up += existing.up.filter { !$0.matches(fromVersion) }
+                application.appup.down += existing.down.filter { !$0.matches(fromVersion) }
+            }
+        }
+        if application.source == .generated, let overrides = options.overridesDirectory {
+            try applyOverride(directory: overrides, to: &application)
+        }
+        return (application, riskInput, application.usesGeneratedInstructions ? generatedWarnings : [])
     }
 
     /// `<overrides>/accept.config`: `{accept, ["CODE:Module", ...]}.`, the same as `--accept` on the command line.

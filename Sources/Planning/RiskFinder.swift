@@ -199,7 +199,6 @@ enum RiskFinder {
         let watchedNames = Set(exportsBefore.keys)
         let watchedHashes = Set(watchedNames.map { ImportedModules.hash($0.utf8) })
         var seenImports = [String: (imports: ImportedModules, changed: BeamModule?)]()
-        for (key, imports) in unchangedImports { seenImports[key] = (imports, nil) }
         for application in upgraded {
             let changed = Dictionary(application.diff.changed.map { ($0.module, $0.new) }, uniquingKeysWith: { first, _ in first })
             for (module, imports) in application.diff.importedModules { seenImports["\(application.name)/\(module)"] = (imports, changed[module]) }
@@ -211,7 +210,8 @@ enum RiskFinder {
             FileBytes.withDirectory("\(directory)/ebin") { ebin in
                 modules.compactMap { module in
                     let caller = (application: application, module: module)
-                    if let seen = known["\(application)/\(module)"] {
+                    let key = "\(application)/\(module)"
+                    if let seen = known[key] ?? unchangedImports[key].map({ (imports: $0, changed: nil) }) {
                         if !seen.imports.mayCallAny(of: watchedHashes) { return nil }
                         if let beam = seen.changed { return (caller, (module, beam.imports.filter { watchedNames.contains($0.module) })) }
                     }
