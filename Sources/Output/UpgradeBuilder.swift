@@ -28,30 +28,41 @@ public enum UpgradeBuilder {
                               outputDirectory: String, delta: Bool, compression: Compression = .default) throws -> Result {
         let timings = PhaseTimings()
         defer { timings.report() }
-        let top = try RelupRelease.load(version: version, of: [newRoot])
-        let baseReleases = try bases.map { (base) throws(PlanningError) in try RelupRelease.load(version: base.version, of: [base.root, newRoot]) }
-        if let same = baseReleases.first(where: { $0.release.version == version }) {
-            throw PlanningError(message: "the previous release is version \(same.release.version) too", hint: "give an older release with --previous")
+        // The .rel files say what the archive holds; the applications' .app and .appup files, which only the relup
+        // needs, are read beside the archive (below).
+        let topRelease = try RelupRelease.resource(version: version, of: newRoot)
+        let baseResources = try bases.map { (base) throws(PlanningError) in try RelupRelease.resource(version: base.version, of: base.root) }
+        if let same = baseResources.first(where: { $0.version == version }) {
+            throw PlanningError(message: "the previous release is version \(same.version) too", hint: "give an older release with --previous")
         }
-        timings.end("load the releases")
+        timings.end("read the .rel files")
         let relupPath = "\(newRoot.path)/releases/\(version)/relup"
         let temporaryRelup = relupPath + ".relswap-\(getpid())"
         TemporaryFiles.register(temporaryRelup)
         defer { TemporaryFiles.unregister(temporaryRelup) }
-        let upgraded = Set(top.applications.filter { application in
-            baseReleases.allSatisfy { base in base.applications.first { $0.name == application.name }?.version != application.version }
+        // An application whose version no previous release has (a .rel's version is its .app's: the read-back
+        // below refuses an application whose .app says otherwise).
+        let upgraded = Set(topRelease.applications.filter { application in
+            baseResources.allSatisfy { base in base.applications.first { $0.name == application.name }?.version != application.version }
         }.map(\.name))
-        var package = UpgradePackage(root: newRoot, release: top.release, relupFile: temporaryRelup, applications: delta ? upgraded : nil)
+        var package = UpgradePackage(root: newRoot, release: topRelease, relupFile: temporaryRelup, applications: delta ? upgraded : nil)
 
-        // The relup (written beside its final place and read back), and the read-back of everything the node will
-        // consult or boot, run beside the archive's first part: entries are sorted, so releases/, where the relup
-        // goes, comes after erts and lib/, and the archive waits there. A failure of either stops the archive, whose
-        // temporary file is removed, and leaves no relup: nothing is half-written.
-        let packedApplications = top.release.applications.filter { package.applications?.contains($0.name) ?? true }
+        // The releases' applications are loaded, the relup built (written beside its final place and read back), and
+        // everything the node will consult or boot read back, beside the archive's first part: entries are sorted, so
+        // releases/, where the relup goes, comes after erts and lib/, and the archive waits there. A failure of either
+        // stops the archive, whose temporary file is removed, and leaves no relup: nothing is half-written; the
+        // preparation's failure is the one reported (a missing application, say, rather than the archive's stop).
+        let packedApplications = topRelease.applications.filter { package.applications?.contains($0.name) ?? true }
         let preparation = BackgroundWork { () throws in
+            let loaded = try timings.measure(beside: "load the releases") { () throws -> [RelupRelease] in
+                var releases = [try RelupRelease.load(topRelease, of: [newRoot])]
+                for (base, resource) in zip(bases, baseResources) { releases.append(try RelupRelease.load(resource, of: [base.root, newRoot])) }
+                return releases
+            }
+            let top = loaded[0], baseReleases = Array(loaded.dropFirst())
             let relup = try timings.measure(beside: "relup") { () throws in try RelupBuilder.relup(top: top, upFrom: baseReleases, downTo: baseReleases) }
             try timings.measure(beside: "check the packed files") { () throws in
-                try PackedFilesCheck.checkReleaseDirectory("\(newRoot.path)/releases/\(version)", release: top.release)
+                try PackedFilesCheck.checkReleaseDirectory("\(newRoot.path)/releases/\(version)", release: topRelease)
                 for application in packedApplications {
                     try PackedFilesCheck.checkApplication(newRoot.applicationDirectory(application.name, version: application.version),
                                                           name: application.name, version: application.version)
@@ -75,12 +86,12 @@ public enum UpgradeBuilder {
         }
         // Another emulator: the node restarts into the new erts (restart_new_emulator), which the archive must carry
         // unless the host has it installed (a release without erts boots the installed OTP's).
-        let newEmulator = baseReleases.contains { $0.release.ertsVersion != top.release.ertsVersion }
+        let newEmulator = baseResources.contains { $0.ertsVersion != topRelease.ertsVersion }
         if newEmulator {
             if package.ertsDirectory != nil {
                 package.includeErts = true
             } else {
-                warnings.append("the upgrade changes the emulator to erts \(top.release.ertsVersion), and \(newRoot.path) has no erts-\(top.release.ertsVersion)/ to pack: the node restarts into that emulator, so the host must have it installed where bin/<name> looks (the installed OTP), or generate the release with its erts")
+                warnings.append("the upgrade changes the emulator to erts \(topRelease.ertsVersion), and \(newRoot.path) has no erts-\(topRelease.ertsVersion)/ to pack: the node restarts into that emulator, so the host must have it installed where bin/<name> looks (the installed OTP), or generate the release with its erts")
             }
         }
         let archivePath = "\(outputDirectory)/\(package.packageName).tar.gz"
@@ -144,8 +155,8 @@ public enum UpgradeBuilder {
             }
             throw error
         }
-        return Result(archivePath: archivePath, relupPath: relupPath, packageName: package.packageName, releaseName: top.release.name,
-                      fromVersions: baseReleases.map(\.release.version), toVersion: version, size: written.size, sha256: written.sha256,
+        return Result(archivePath: archivePath, relupPath: relupPath, packageName: package.packageName, releaseName: topRelease.name,
+                      fromVersions: baseResources.map(\.version), toVersion: version, size: written.size, sha256: written.sha256,
                       warnings: warnings + package.warnings)
     }
 }

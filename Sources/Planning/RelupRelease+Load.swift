@@ -47,13 +47,21 @@ extension RelupRelease {
 
     /// A release of a release root (`lib/<app>-<vsn>`), or of the first of several roots that has each application.
     public static func load(version: String, of roots: [ReleaseRoot]) throws(PlanningError) -> RelupRelease {
-        let release: ReleaseResource
+        try load(try resource(version: version, of: roots[0]), of: roots)
+    }
+
+    /// The `.rel` of `version` in `root`.
+    public static func resource(version: String, of root: ReleaseRoot) throws(PlanningError) -> ReleaseResource {
         do {
-            release = try roots[0].release(version: version)
+            return try root.release(version: version)
         } catch {
             throw PlanningError(file: error.file, message: error.message, hint: error.hint)
         }
-        return try load(release) { name, version in
+    }
+
+    /// `release`'s applications, each from the first of `roots` that has it.
+    public static func load(_ release: ReleaseResource, of roots: [ReleaseRoot]) throws(PlanningError) -> RelupRelease {
+        try load(release) { name, version in
             roots.map { $0.applicationDirectory(name, version: version) }.first { FileManager.default.fileExists(atPath: $0) }
         }
     }

@@ -72,6 +72,23 @@ import Testing
         }
     }
 
+    /// An application the new .rel lists but the release lacks: the applications are read beside the archive, and
+    /// their failure, not the archive's stop, is what is reported; nothing is left behind.
+    @Test func anApplicationMissingFromTheReleaseIsNamed() throws {
+        let directory = try ErlangOracle.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (old, new) = try GenerateUpgradeTests.counterPair(in: directory)
+        try FileManager.default.removeItem(at: new.appendingPathComponent("lib/counter-2"))
+        let out = directory.appendingPathComponent("out")
+        let result = try Products.run("relswap", ["generate-upgrade", "--previous", old.path, "--current", new.path, "--output", out.path])
+        #expect(result.status == 1, "\(result.standardError)")
+        #expect(result.standardError.contains("application counter 2 of release counter 2 was not found; the release's lib directory must hold counter-2"),
+                "\(result.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: out.path), "the output directory made for the archive is removed")
+        let left = try FileManager.default.contentsOfDirectory(atPath: new.appendingPathComponent("releases/2").path).filter { $0.contains("relup") }
+        #expect(left.isEmpty, "\(left)")
+    }
+
     /// --output naming a file is said to be that, not blamed on the relup.
     @Test func anOutputThatIsAFileIsNamed() throws {
         let directory = try ErlangOracle.temporaryDirectory()
