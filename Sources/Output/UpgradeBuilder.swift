@@ -40,8 +40,8 @@ public enum UpgradeBuilder {
         let temporaryRelup = relupPath + ".relswap-\(getpid())"
         TemporaryFiles.register(temporaryRelup)
         defer { TemporaryFiles.unregister(temporaryRelup) }
-        // An application whose version no previous release has (a .rel's version is its .app's: the read-back
-        // below refuses an application whose .app says otherwise).
+        // An application whose version no previous release has (a .rel's version is its .app's: loading the
+        // applications below refuses one whose .app says otherwise, as systools does).
         let upgraded = Set(topRelease.applications.filter { application in
             baseResources.allSatisfy { base in base.applications.first { $0.name == application.name }?.version != application.version }
         }.map(\.name))

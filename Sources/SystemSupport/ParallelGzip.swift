@@ -24,9 +24,9 @@ package enum Compression: String, Sendable, CaseIterable {
 /// Input is taken in pieces of `pieceSize` bytes, each handed to the next of a few worker threads (two per core) as
 /// soon as it is full, while the caller goes on producing input (reading files, writing the tar); output is written
 /// to `sink` in order as the oldest piece is done. At most `maxInFlight` pieces are held, so memory stays bounded
-/// whatever the input's size. (Pieces used to go in batches, each waited for whole before the next started: the
-/// cores sat idle at every batch's end, a quarter of the machine over a whole archive.) The header has no name and
-/// no time, so the same input always gives the same bytes.
+/// whatever the input's size. (Pieces used to go in batches, each waited for whole before the next started, which
+/// left the cores idle at every batch's end.) The header has no name and no time, so the same input always gives the
+/// same bytes.
 package final class ParallelGzip {
     package static let pieceSize = 256 * 1024
 
