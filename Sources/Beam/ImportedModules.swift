@@ -3,31 +3,24 @@
 /// string per name, so that a later check (calls that break) can tell which beams cannot call any of a few modules
 /// without reading them again. Two names may share a hash, so `mayCallAny` can answer true for a beam that calls
 /// none of them: the caller reads that beam to know. It never answers false for a beam that calls one.
-public struct ImportedModules: Sendable, Equatable {
-    /// Sorted, without repeats.
-    private var hashes: [UInt64]
-
-    public static let none = ImportedModules(hashes: [])
-
-    private init(hashes: [UInt64]) {
-        self.hashes = Array(Set(hashes)).sorted()
-    }
+public struct ImportedModules: Sendable {
+    private let hashes: Set<UInt64>
 
     public init(names: some Sequence<String>) {
-        self.init(hashes: names.map { Self.hash($0.utf8) })
+        hashes = Set(names.map { Self.hash($0.utf8) })
     }
 
     /// The modules `file` imports from, read from its import and atom tables.
     public init(of file: BeamFile) throws(BeamError) {
         let ranges = try file.atomRanges()
-        var seen = Set<UInt32>(), hashes = [UInt64]()
+        var hashes = Set<UInt64>()
         for entry in try BeamModule.triples(file, "ImpT") {
             guard entry.0 >= 1, Int(entry.0) <= ranges.count else {
                 throw file.invalid("ImpT", "an atom index is outside the atom table of \(ranges.count)")
             }
-            if seen.insert(entry.0).inserted { hashes.append(Self.hash(file.bytes[ranges[Int(entry.0) - 1]])) }
+            hashes.insert(Self.hash(file.bytes[ranges[Int(entry.0) - 1]]))
         }
-        self.init(hashes: hashes)
+        self.hashes = hashes
     }
 
     /// A module name's hash, as `mayCallAny` takes them.
@@ -39,6 +32,6 @@ public struct ImportedModules: Sendable, Equatable {
 
     /// Whether one of the modules (given by `hash`) may be among those imported from; false means certainly not.
     public func mayCallAny(of modules: Set<UInt64>) -> Bool {
-        hashes.contains { modules.contains($0) }
+        !hashes.isDisjoint(with: modules)
     }
 }

@@ -48,7 +48,7 @@ struct Inspect: ParsableCommand {
                 output.append(contentsOf: report.output)
             }
             output.append(contentsOf: reports.isEmpty ? "\n".utf8 : "\n]\n".utf8)
-            output.withUnsafeBytes { FileHandle.standardOutput.write(Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: $0.baseAddress!), count: $0.count, deallocator: .none)) }
+            try FileHandle.standardOutput.write(contentsOf: output)
             if reports.contains(where: \.failed) { throw ExitCode.failure }
             return
         }
@@ -179,7 +179,6 @@ enum Inspection: Sendable {
             return .object([("error", .string(message)), ("kind", .string("error")), ("path", .string(path))])
         }
     }
-
 
     /// The atom as Erlang source (`TermWriter.atomText`), as UTF-8.
     private static func appendAtom(_ name: String, into text: inout [UInt8]) {
