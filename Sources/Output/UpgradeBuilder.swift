@@ -52,7 +52,6 @@ public enum UpgradeBuilder {
         // releases/, where the relup goes, comes after erts and lib/, and the archive waits there. A failure of either
         // stops the archive, whose temporary file is removed, and leaves no relup: nothing is half-written; the
         // preparation's failure is the one reported (a missing application, say, rather than the archive's stop).
-        let packedApplications = topRelease.applications.filter { package.applications?.contains($0.name) ?? true }
         let preparation = BackgroundWork { () throws in
             let loaded = try timings.measure(beside: "load the releases") { () throws -> [RelupRelease] in
                 var releases = [try RelupRelease.load(topRelease, of: [newRoot])]
@@ -62,11 +61,9 @@ public enum UpgradeBuilder {
             let top = loaded[0], baseReleases = Array(loaded.dropFirst())
             let relup = try timings.measure(beside: "relup") { () throws in try RelupBuilder.relup(top: top, upFrom: baseReleases, downTo: baseReleases) }
             try timings.measure(beside: "check the packed files") { () throws in
+                // The packed applications' .app and .appup files were read back by loading the new release above,
+                // which refuses an .app that is not the .rel's application at the .rel's version, and a malformed .appup.
                 try PackedFilesCheck.checkReleaseDirectory("\(newRoot.path)/releases/\(version)", release: topRelease)
-                for application in packedApplications {
-                    try PackedFilesCheck.checkApplication(newRoot.applicationDirectory(application.name, version: application.version),
-                                                          name: application.name, version: application.version)
-                }
                 do throws(OutputError) {
                     try FileTree.write(TermWriter.fileContents([relup]), to: temporaryRelup)
                 } catch {

@@ -66,17 +66,6 @@ public enum PackedFilesCheck {
         }
     }
 
-    /// `lib/<app>-<vsn>/ebin`: the `.app` (this application at this version) and the `.appup` if there is one.
-    public static func checkApplication(_ directory: String, name: String, version: String) throws(ReleaseModelError) {
-        let resource = try ApplicationResource(path: "\(directory)/ebin/\(name).app")
-        guard resource.name == name, resource.version == version else {
-            throw ReleaseModelError(file: "\(directory)/ebin/\(name).app", message: "is application \(resource.name) \(resource.version), in the directory of \(name)-\(version)",
-                                    hint: "rebuild the application; the directory name and the .app must agree")
-        }
-        let appup = "\(directory)/ebin/\(name).appup"
-        if FileManager.default.fileExists(atPath: appup) { _ = try Appup(path: appup) }
-    }
-
     /// A relup: one term `{Vsn, [{UpFrom, Descr, Instructions}], [{DownTo, Descr, Instructions}]}` for `version`.
     public static func checkRelup(_ path: String, version: String) throws(ReleaseModelError) {
         let term = try ReleaseModelError.consultOne(path, shape: "{Vsn, Up, Down}")

@@ -7,7 +7,7 @@ import Testing
 /// OTP itself cannot read each of these (the independent side), and no archive or relup is left behind.
 @Suite struct PackedFilesTests {
     enum Damage: String, CaseIterable, Sendable {
-        case truncatedBoot, bootOfAnotherRelease, sysConfigWithoutFullStop, sysConfigNotAList, vmArgsBinary, appOfAnotherVersion
+        case truncatedBoot, bootOfAnotherRelease, sysConfigWithoutFullStop, sysConfigNotAList, vmArgsBinary, appOfAnotherVersion, appupWithoutFullStop
 
         var file: String {
             switch self {
@@ -15,6 +15,7 @@ import Testing
             case .sysConfigWithoutFullStop, .sysConfigNotAList: return "releases/2/sys.config"
             case .vmArgsBinary: return "releases/2/vm.args"
             case .appOfAnotherVersion: return "lib/counter-2/ebin/counter.app"
+            case .appupWithoutFullStop: return "lib/counter-2/ebin/counter.appup"
             }
         }
         var message: String {
@@ -25,6 +26,7 @@ import Testing
             case .sysConfigNotAList: return "is not a list"
             case .vmArgsBinary: return "is not a text file"
             case .appOfAnotherVersion: return "says counter 1, but the release wants counter 2"
+            case .appupWithoutFullStop: return "expected '.' after the term"
             }
         }
     }
@@ -43,6 +45,7 @@ import Testing
         case .sysConfigNotAList: bytes = Array("{counter, [{interval, 100}]}.\n".utf8)
         case .vmArgsBinary: bytes = [0x2d, 0x73, 0x6e, 0x61, 0x6d, 0x65, 0x00, 0xff, 0xfe]
         case .appOfAnotherVersion: bytes = Array(String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "{vsn,\"2\"}", with: "{vsn,\"1\"}").utf8)
+        case .appupWithoutFullStop: bytes = Array(String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "}.", with: "}").utf8)
         }
         try Data(bytes).write(to: file)
         let out = directory.appendingPathComponent("out")
