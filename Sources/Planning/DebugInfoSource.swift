@@ -30,17 +30,22 @@ public struct DebugInfoSource: Sendable {
     /// The debug info of `beam`: its own, else that of a beam with the same md5 from the directories; with
     /// `functions` and `attributes`, only those (see `BeamFile.debugInfo`).
     func debugInfo(of beam: BeamModule, functions: Set<String>? = nil, attributes: Set<String>? = nil) -> DebugInfo {
-        guard let file = try? BeamFile(path: beam.path) else { return .unavailable(reason: "it cannot be read") }
-        let own = file.debugInfo(functions: functions, attributes: attributes)
-        if case .unavailable = own, let other = byMD5[beam.md5], let source = try? BeamFile(path: other) { return source.debugInfo(functions: functions, attributes: attributes) }
-        return own
+        fromOwnElseMatched(beam, unreadable: .unavailable(reason: "it cannot be read"),
+                           { $0.debugInfo(functions: functions, attributes: attributes) },
+                           lacking: { if case .unavailable = $0 { true } else { false } })
     }
 
     /// Why `beam` has no abstract code here (its own, or one matched by md5), or nil if it has some; no form is read.
     func debugInfoUnavailability(of beam: BeamModule) -> String? {
-        guard let file = try? BeamFile(path: beam.path) else { return "it cannot be read" }
-        guard let reason = file.debugInfoUnavailability() else { return nil }
-        if let other = byMD5[beam.md5], let source = try? BeamFile(path: other) { return source.debugInfoUnavailability() }
-        return reason
+        fromOwnElseMatched(beam, unreadable: "it cannot be read", { $0.debugInfoUnavailability() }, lacking: { $0 != nil })
+    }
+
+    /// `read` of `beam`'s own file; where that lacks debug info, `read` of the directories' beam with the same md5,
+    /// if there is one and it can be opened; `unreadable` if `beam`'s own file cannot be.
+    private func fromOwnElseMatched<T>(_ beam: BeamModule, unreadable: T, _ read: (BeamFile) -> T, lacking: (T) -> Bool) -> T {
+        guard let file = try? BeamFile(path: beam.path) else { return unreadable }
+        let own = read(file)
+        if lacking(own), let other = byMD5[beam.md5], let source = try? BeamFile(path: other) { return read(source) }
+        return own
     }
 }
