@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "GenerateAppupsTests", dependencies: ["TestSupport", "ErlangTerm", "Beam", "ReleaseModel", "Planning", "relswap"]),
         .testTarget(name: "RelupTests", dependencies: ["TestSupport", "ErlangTerm", "ReleaseModel", "Planning"]),
         .testTarget(name: "GenerateUpgradeTests", dependencies: ["TestSupport", "ErlangTerm"]),
-        .testTarget(name: "AgentTests", dependencies: ["TestSupport", "ErlangTerm", "Distribution",
+        .testTarget(name: "AgentTests", dependencies: ["TestSupport", "ErlangTerm", "Distribution", "NodeControl",
                                                       .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "RehearseTests", dependencies: ["TestSupport", "ErlangTerm"]),
         .testTarget(name: "BuildToolTests", dependencies: ["TestSupport", "ErlangTerm"]),

@@ -61,11 +61,18 @@ public struct NodeSession {
                             ids: [UInt32.random(in: 0...UInt32.max), UInt32.random(in: 0...UInt32.max), UInt32.random(in: 0...UInt32.max)])
         let request = Term.tuple([.atom("$gen_call"), .tuple([.pid(ourPid), .reference(ref)]),
                                   .tuple([.atom("call"), .atom(module), .atom(function), .list(arguments), .pid(ourPid)])])
-        try await outbound.write(ControlMessage.registeredSend(from: ourPid, to: "rex", message: request))
-        if Failpoint.isSelected("\(module):\(function)") {
-            // The request must be on the wire before the pause: a tick written after it is flushed after it.
-            try await channel.writeAndFlush(ControlMessage.tick).get()
-            Failpoint.pause("\(module):\(function)")
+        // A connection the node has closed (it stopped, or restarted into another emulator, after the handshake)
+        // refuses the write with NIO's own error: it becomes the same DistributionError as a close during the call,
+        // which the agent's retries while a node restarts expect.
+        do {
+            try await outbound.write(ControlMessage.registeredSend(from: ourPid, to: "rex", message: request))
+            if Failpoint.isSelected("\(module):\(function)") {
+                // The request must be on the wire before the pause: a tick written after it is flushed after it.
+                try await channel.writeAndFlush(ControlMessage.tick).get()
+                Failpoint.pause("\(module):\(function)")
+            }
+        } catch {
+            throw closedDuring(module, function, error)
         }
         // A call that does not answer in time closes the connection: the reads below then end.
         let limit = timeout ?? self.timeout
@@ -91,9 +98,18 @@ public struct NodeSession {
             if payload.count == 2, payload[0] == .reference(ref) { return payload[1] }
             // The call's group leader is us: answer its io requests so that a function that prints does not block.
             if payload.count == 4, payload[0] == .atom("io_request"), case .pid(let from) = payload[1] {
-                try await outbound.write(ControlMessage.send(to: from, message: .tuple([.atom("io_reply"), payload[2], .atom("ok")])))
+                do {
+                    try await outbound.write(ControlMessage.send(to: from, message: .tuple([.atom("io_reply"), payload[2], .atom("ok")])))
+                } catch {
+                    throw closedDuring(module, function, error)
+                }
             }
         }
+    }
+
+    /// A write the connection refused during `module:function`: the node closed it.
+    private func closedDuring(_ module: String, _ function: String, _ error: Error) -> DistributionError {
+        .protocolError(node: node.description, detail: "it closed the connection during \(module):\(function) (the node stopped, restarted or dropped us; writing failed: \(error))")
     }
 
     /// Connects to `node` (epmd lookup, handshake), runs `body` with the session, and closes the connection.
