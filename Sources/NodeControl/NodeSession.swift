@@ -72,7 +72,7 @@ public struct NodeSession {
                 Failpoint.pause("\(module):\(function)")
             }
         } catch {
-            throw closedDuring(module, function, error)
+            throw closedDuring(module, function, writeError: error)
         }
         // A call that does not answer in time closes the connection: the reads below then end.
         let limit = timeout ?? self.timeout
@@ -91,7 +91,7 @@ public struct NodeSession {
                 throw error
             } catch {
                 if deadline.hasFired { throw DistributionError.timeout(node: node.description, seconds: limit) }
-                throw DistributionError.protocolError(node: node.description, detail: "it closed the connection during \(module):\(function) (the node stopped, restarted or dropped us)")
+                throw closedDuring(module, function)
             }
             guard let message = try ControlMessage.decode(frame, node: node.description), message.destination == ourPid,
                   let payload = message.payload?.tupleElements else { continue }
@@ -101,15 +101,16 @@ public struct NodeSession {
                 do {
                     try await outbound.write(ControlMessage.send(to: from, message: .tuple([.atom("io_reply"), payload[2], .atom("ok")])))
                 } catch {
-                    throw closedDuring(module, function, error)
+                    throw closedDuring(module, function, writeError: error)
                 }
             }
         }
     }
 
-    /// A write the connection refused during `module:function`: the node closed it.
-    private func closedDuring(_ module: String, _ function: String, _ error: Error) -> DistributionError {
-        .protocolError(node: node.description, detail: "it closed the connection during \(module):\(function) (the node stopped, restarted or dropped us; writing failed: \(error))")
+    /// The node closed the connection during `module:function`: seen as the end of its answer, or as a write the
+    /// connection refused (`writeError`, NIO's own).
+    private func closedDuring(_ module: String, _ function: String, writeError: Error? = nil) -> DistributionError {
+        .protocolError(node: node.description, detail: "it closed the connection during \(module):\(function) (the node stopped, restarted or dropped us\(writeError.map { "; writing failed: \($0)" } ?? ""))")
     }
 
     /// Connects to `node` (epmd lookup, handshake), runs `body` with the session, and closes the connection.
